@@ -1,0 +1,4 @@
+import type { Command } from '../command.ts';
+
+/** Every subcommand, in the order `--help` lists them. Each lives in its own file here. */
+export const COMMANDS: Command[] = [];
