@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { reportCommand } from './report.ts';
 
 /** Every subcommand, in the order `--help` lists them. Each lives in its own file here. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [reportCommand];
