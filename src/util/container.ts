@@ -50,8 +50,11 @@ function dtypeOf(blob: Blob): DType {
 }
 
 function makeBlob(dtype: DType, bytes: Uint8Array): Blob {
-  // Copy into a fresh, aligned buffer so the typed array owns its memory.
-  const buffer = bytes.slice().buffer;
+  // Copy into a fresh, aligned buffer so the typed array owns its memory. NOTE: not
+  // bytes.slice(): on a Node Buffer, slice() returns a view of the whole file, not a copy.
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  const buffer = copy.buffer;
   switch (dtype) {
     case 'f32': return new Float32Array(buffer);
     case 'f64': return new Float64Array(buffer);

@@ -53,3 +53,20 @@ describe('container', () => {
     );
   });
 });
+
+describe('container files', () => {
+  it('readContainer returns blobs that own exactly their bytes (regression: Buffer.slice aliasing)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readContainer, writeContainer } = await import('../../src/util/container.ts');
+    const path = join(mkdtempSync(join(tmpdir(), 'htpw-container-')), 'x.bin');
+    writeContainer(path, 'HTPWTEST', 1, {}, { a: new Int8Array([5, 6, 7]), b: new Float32Array([1.5]) });
+    const c = readContainer(path, 'HTPWTEST', 1);
+    const a = c.blobs.get('a')!;
+    expect(a.length).toBe(3);
+    expect(a.buffer.byteLength).toBe(3);
+    expect(Array.from(a)).toEqual([5, 6, 7]);
+    expect(Array.from(c.blobs.get('b')!)).toEqual([1.5]);
+  });
+});

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../../core/rng.ts';
+import { ArgumentError } from '../../util/errors.ts';
+import type { Dataset } from '../dataset.ts';
+import { readAnnotationFile } from '../wfdb/annotation.ts';
+import { readRecord, toPhysical } from '../wfdb/signal.ts';
+import { APNEA_CLASSES, APNEA_LEARNING_RECORDS, APNEA_TEST_RECORDS, minuteLabels } from './labels.ts';
+
+/**
+ * Apnea-ECG pipeline 'apnea-ecg' (synchronous): one-minute segments of each labelled record
+ * (100 Hz, format 16, one ECG signal), label N/A from its .apn file, split by record.
+ *
+ * x: [N, L = 6000 / decimate, C = 1], millivolts, each segment z-scored unless
+ * normalization = 'none'; decimation averages `decimate` consecutive samples.
+ * Splits (by record, never by minute): test = the x01-x35 records present in `dir` (their .apn
+ * are PhysioNet's released answers), or, when none is present, a seeded 20% of the learning
+ * records; val = a seeded 15% of the remaining learning records; the rest is train.
+ */
+
+export interface LoadApneaOptions {
+  dir: string;
+  /** records to use (default: every learning and test record whose .hea, .dat and .apn are in dir) */
+  records?: string[];
+  valRecords?: string[];
+  testRecords?: string[];
+  seed?: number;
+  decimate?: number;
+  normalization?: 'zscore' | 'none';
+}
+
+function available(dir: string, r: string): boolean {
+  return ['hea', 'dat', 'apn'].every((e) => existsSync(join(dir, `${r}.${e}`)));
+}
+
+export function apneaSplits(records: string[], opts: Pick<LoadApneaOptions, 'valRecords' | 'testRecords' | 'seed'>): Map<string, number> {
+  const rng = new Rng(opts.seed ?? 0);
+  const learning = records.filter((r) => !APNEA_TEST_RECORDS.includes(r));
+  let test = opts.testRecords ?? records.filter((r) => APNEA_TEST_RECORDS.includes(r));
+  if (test.length === 0 && !opts.testRecords) {
+    const perm = rng.permutation(learning.length);
+    test = Array.from(perm.subarray(0, Math.round(learning.length * 0.2)), (i) => learning[i]);
+  }
+  const rest = learning.filter((r) => !test.includes(r));
+  let val = opts.valRecords;
+  if (!val) {
+    const perm = rng.permutation(rest.length);
+    val = Array.from(perm.subarray(0, Math.round(rest.length * 0.15)), (i) => rest[i]);
+  }
+  const out = new Map<string, number>();
+  for (const r of records) out.set(r, test.includes(r) ? 2 : val.includes(r) ? 1 : 0);
+  return out;
+}
+
+export function loadApnea(opts: LoadApneaOptions): Dataset {
+  const decimate = opts.decimate ?? 1;
+  if (!(Number.isInteger(decimate) && decimate >= 1 && 6000 % decimate === 0)) throw new ArgumentError('loadApnea', `decimate ${decimate} must be an integer dividing 6000`);
+  const records = opts.records ?? [...APNEA_LEARNING_RECORDS, ...APNEA_TEST_RECORDS].filter((r) => available(opts.dir, r));
+  if (records.length === 0) throw new ArgumentError('loadApnea', `no Apnea-ECG record with .hea, .dat and .apn in ${opts.dir}`);
+  const splits = apneaSplits(records, opts);
+  const segs: Float32Array[] = [];
+  const ys: number[] = [];
+  const groups: number[] = [];
+  let L = 0;
+  records.forEach((r, gi) => {
+    const rec = readRecord(opts.dir, r, { signals: [0] });
+    const fs = rec.header.fs;
+    const sig = toPhysical(rec.digital[0]!, rec.header.signals[0]);
+    const labels = minuteLabels(readAnnotationFile(join(opts.dir, `${r}.apn`)), fs, join(opts.dir, `${r}.apn`));
+    const per = Math.round(fs * 60);
+    if (per % decimate !== 0) throw new ArgumentError('loadApnea', `decimate ${decimate} does not divide ${per} samples per minute of ${r}`);
+    L = per / decimate;
+    for (let m = 0; m < labels.length; m++) {
+      if (labels[m] < 0 || (m + 1) * per > sig.length) continue;
+      const seg = new Float32Array(L);
+      for (let i = 0; i < L; i++) {
+        let acc = 0;
+        for (let j = 0; j < decimate; j++) acc += sig[m * per + i * decimate + j];
+        seg[i] = acc / decimate;
+      }
+      if (opts.normalization !== 'none') zscore(seg);
+      segs.push(seg);
+      ys.push(labels[m]);
+      groups.push(gi);
+    }
+  });
+  const n = segs.length;
+  const x = new Float32Array(n * L);
+  segs.forEach((s, i) => x.set(s, i * L));
+  return {
+    name: 'apnea-ecg', x, shape: [n, L, 1], y: Int32Array.from(ys), classes: [...APNEA_CLASSES],
+    split: Uint8Array.from(groups, (g) => splits.get(records[g])!), group: Int32Array.from(groups), groupNames: records,
+    meta: { source: opts.dir, segmentSeconds: 60, decimate, normalization: opts.normalization ?? 'zscore', splits: Object.fromEntries(splits) },
+  };
+}
+
+function zscore(s: Float32Array): void {
+  let m = 0;
+  for (const v of s) m += v;
+  m /= s.length;
+  let q = 0;
+  for (const v of s) q += (v - m) ** 2;
+  const k = 1 / (Math.sqrt(q / s.length) + 1e-6);
+  for (let i = 0; i < s.length; i++) s[i] = (s[i] - m) * k;
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ArgumentError, FormatError } from '../../util/errors.ts';
+import type { Dataset } from '../dataset.ts';
+import { readRecord, toPhysical } from '../wfdb/signal.ts';
+import { csvRecords } from './csv.ts';
+import { parseScpCodes } from './scp_codes.ts';
+
+/**
+ * PTB-XL pipeline 'ptbxl-superdiag' (synchronous): the 100 Hz records (records100/, 12 leads,
+ * 10 s, format 16), multi-label targets over the 5 diagnostic superclasses.
+ *
+ * Labels: a record has superclass k when any SCP code in its scp_codes dict (likelihood >=
+ * `minLikelihood`, default 0 = every listed code, as in the PTB-XL benchmark code) is a diagnostic
+ * statement (scp_statements.csv diagnostic == 1) whose diagnostic_class is k. Records with no
+ * superclass are dropped unless keepUnlabeled. Splits: strat_fold 1-8 train, 9 val, 10 test.
+ * x: [N, L = 1000, C = 12] in millivolts (no normalization); y = index of the first superclass
+ * present (for single-label consumers; -1 when none), yMulti = [N, 5].
+ */
+
+export const PTBXL_SUPERCLASSES = ['NORM', 'MI', 'STTC', 'CD', 'HYP'] as const;
+
+export interface PtbxlRow {
+  ecgId: number;
+  patientId: number;
+  scpCodes: Record<string, number>;
+  stratFold: number;
+  filenameLr: string;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new FormatError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export function parsePtbxlDatabase(text: string, source: string): PtbxlRow[] {
+  return csvRecords(text, source).map((r, k) => {
+    for (const col of ['ecg_id', 'patient_id', 'scp_codes', 'strat_fold', 'filename_lr']) if (!(col in r)) throw new FormatError(source, `missing column ${col}`);
+    const ecgId = Number(r.ecg_id);
+    const stratFold = Number(r.strat_fold);
+    if (!Number.isInteger(ecgId) || ecgId < 0) throw new FormatError(source, `row ${k + 2}: ecg_id "${r.ecg_id}" is not an integer`);
+    if (!(Number.isInteger(stratFold) && stratFold >= 1 && stratFold <= 10)) throw new FormatError(source, `row ${k + 2}: strat_fold "${r.strat_fold}" is not 1..10`);
+    if (!/^[\w./-]+$/.test(r.filename_lr) || r.filename_lr.includes('..')) throw new FormatError(source, `row ${k + 2}: filename_lr "${r.filename_lr}" is not a relative record path`);
+    return { ecgId, patientId: Number(r.patient_id), scpCodes: parseScpCodes(r.scp_codes, `${source} row ${k + 2}`), stratFold, filenameLr: r.filename_lr };
+  });
+}
+
+/** SCP code -> diagnostic superclass, for the statements with diagnostic == 1. */
+export function parseScpStatements(text: string, source: string): Map<string, string> {
+  const rows = csvRecords(text, source);
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const code = r[''] ?? Object.values(r)[0];
+    if (!('diagnostic' in r) || !('diagnostic_class' in r)) throw new FormatError(source, 'missing column diagnostic or diagnostic_class');
+    if (Number(r.diagnostic) === 1 && r.diagnostic_class !== '') out.set(code, r.diagnostic_class);
+  }
+  return out;
+}
+
+/** 0/1 per PTBXL_SUPERCLASSES. */
+export function superclassTargets(codes: Record<string, number>, statements: Map<string, string>, minLikelihood = 0): Uint8Array {
+  const t = new Uint8Array(PTBXL_SUPERCLASSES.length);
+  for (const [code, lik] of Object.entries(codes)) {
+    if (lik < minLikelihood) continue;
+    const k = PTBXL_SUPERCLASSES.indexOf(statements.get(code) as (typeof PTBXL_SUPERCLASSES)[number]);
+    if (k >= 0) t[k] = 1;
+  }
+  return t;
+}
+
+export const splitOfFold = (fold: number): number => (fold <= 8 ? 0 : fold === 9 ? 1 : 2);
+
+export interface LoadPtbxlOptions {
+  dir: string;
+  /** database csv (default <dir>/ptbxl_database.csv) */
+  database?: string;
+  /** scp statements csv (default <dir>/scp_statements.csv) */
+  statements?: string;
+  minLikelihood?: number;
+  keepUnlabeled?: boolean;
+  /** read at most this many records (after filtering), e.g. for a quick run */
+  limit?: number;
+}
+
+export function loadPtbxl(opts: LoadPtbxlOptions): Dataset {
+  const dbPath = opts.database ?? join(opts.dir, 'ptbxl_database.csv');
+  const stPath = opts.statements ?? join(opts.dir, 'scp_statements.csv');
+  const rows = parsePtbxlDatabase(readText(dbPath), dbPath);
+  const statements = parseScpStatements(readText(stPath), stPath);
+  const picked: { row: PtbxlRow; t: Uint8Array }[] = [];
+  for (const row of rows) {
+    const t = superclassTargets(row.scpCodes, statements, opts.minLikelihood);
+    if (opts.keepUnlabeled || t.some((v) => v)) picked.push({ row, t });
+    if (opts.limit !== undefined && picked.length >= opts.limit) break;
+  }
+  if (picked.length === 0) throw new ArgumentError('loadPtbxl', `no labelled record in ${dbPath}`);
+  let L = 0;
+  let C = 0;
+  let x = new Float32Array(0);
+  const patients = new Map<number, number>();
+  const group = new Int32Array(picked.length);
+  picked.forEach(({ row }, n) => {
+    const rec = readRecord(join(opts.dir, dirname(row.filenameLr)), row.filenameLr.split('/').pop()!);
+    const h = rec.header;
+    if (n === 0) {
+      L = h.nSamples ?? rec.digital[0]!.length;
+      C = h.nSignals;
+      x = new Float32Array(picked.length * L * C);
+    }
+    if (h.nSignals !== C || rec.digital[0]!.length !== L) throw new FormatError(row.filenameLr, `record has ${h.nSignals} signals x ${rec.digital[0]!.length} samples, expected ${C} x ${L}`);
+    for (let c = 0; c < C; c++) {
+      const p = toPhysical(rec.digital[c]!, h.signals[c]);
+      for (let l = 0; l < L; l++) x[(n * L + l) * C + c] = p[l];
+    }
+    if (!patients.has(row.patientId)) patients.set(row.patientId, patients.size);
+    group[n] = patients.get(row.patientId)!;
+  });
+  const yMulti = new Uint8Array(picked.length * 5);
+  picked.forEach(({ t }, n) => yMulti.set(t, n * 5));
+  return {
+    name: 'ptbxl-superdiag', x, shape: [picked.length, L, C],
+    y: Int32Array.from(picked, ({ t }) => t.indexOf(1)), yMulti, classes: [...PTBXL_SUPERCLASSES],
+    split: Uint8Array.from(picked, ({ row }) => splitOfFold(row.stratFold)), group, groupNames: [...patients.keys()].map(String),
+    meta: { source: opts.dir, fs: 100, ecgIds: picked.map(({ row }) => row.ecgId), minLikelihood: opts.minLikelihood ?? 0, split: 'strat_fold 1-8 train, 9 val, 10 test' },
+  };
+}
