@@ -26,4 +26,5 @@ for (const suite of suites) {
     failed++;
   }
 }
+spawnSync(process.execPath, ['--import', 'tsx', join(here, 'lib', 'benchmarks_md.ts')], { stdio: 'inherit' });
 process.exit(failed ? 1 : 0);
