@@ -1,0 +1,77 @@
+/**
+ * INT8 suite: the pointwise GEMM kernel and the MCU reference simulator.
+ *   npm run bench -- int8
+ * - INT8 GEMM 256 x 256 x 256 (positions x Cin x Cout, requantization included), in Gop/s
+ *   (2 * M * N * K operations): ours (pwconv1dS8Fast) vs our reference loop nest (pwconv1dS8),
+ *   and vs a naive float32 triple loop of the same shape.
+ * - simulate() latency for one MIT-BIH-beat-sized input (L = 256, 5 separable blocks of
+ *   32..64 channels), and simulateBatch throughput.
+ */
+import { record, timeMs, writeResults, type BenchRecord } from './lib/harness.ts';
+import { Rng } from '../src/core/rng.ts';
+import { pwconv1dS8, pwconv1dS8Fast } from '../src/quant/kernels/pwconv1d_s8.ts';
+import { simulate, simulateBatch } from '../src/quant/simulator.ts';
+import { randomInput, randomIntModel } from '../src/quant/testing/random_model.ts';
+import { planArena } from '../src/quant/arena.ts';
+
+const M = 256;
+const K = 256;
+const N = 256;
+const rng = new Rng(1);
+const input = new Int8Array(M * K).map(() => rng.int(256) - 128);
+const filter = new Int8Array(N * K).map(() => rng.int(255) - 127);
+const bias = new Int32Array(N).map(() => rng.int(20001) - 10000);
+const quant = { multiplier: new Int32Array(N).map(() => (1 << 30) + rng.int(1 << 30)), shift: new Int32Array(N).fill(-12), rounding: 'double' as const };
+const params = { stride: 1, dilation: 1, padBefore: 0, padAfter: 0, inputOffset: 5, outputOffset: -3, actMin: -128, actMax: 127 };
+const dims = { n: 1, l: M, c: K };
+const fdims = { out: N, k: 1, in: K };
+const odims = { n: 1, l: M, c: N };
+const outFast = new Int8Array(M * N);
+const outRef = new Int8Array(M * N);
+pwconv1dS8Fast(params, quant, dims, input, fdims, filter, bias, odims, outFast);
+pwconv1dS8(params, quant, dims, input, fdims, filter, bias, odims, outRef);
+if (outFast.some((v, i) => v !== outRef[i])) throw new Error('fast GEMM differs from the reference');
+
+const xf = Float32Array.from(input);
+const wf = Float32Array.from(filter);
+const yf = new Float32Array(M * N);
+function floatNaive(): void {
+  for (let p = 0; p < M; p++) {
+    for (let co = 0; co < N; co++) {
+      let acc = 0;
+      for (let ci = 0; ci < K; ci++) acc += wf[co * K + ci] * xf[p * K + ci];
+      yf[p * N + co] = acc;
+    }
+  }
+}
+
+const ops = 2 * M * N * K;
+const gops = (ms: number) => ops / (ms * 1e6);
+const tFast = await timeMs(() => pwconv1dS8Fast(params, quant, dims, input, fdims, filter, bias, odims, outFast));
+const tRef = await timeMs(() => pwconv1dS8(params, quant, dims, input, fdims, filter, bias, odims, outRef));
+const tFloat = await timeMs(floatNaive);
+
+const model = randomIntModel(2024, { length: 256, inChannels: 1, blocks: 5, minChannels: 32, maxChannels: 64, classes: 5, pooling: true, residual: true });
+const x = randomInput(model, 1);
+const macs = model.ops.reduce((s, op) => {
+  const out = model.tensors[op.output].shape;
+  if (op.kind === 'conv1d') return s + out[0] * op.outChannels * op.inChannels * op.kernelSize;
+  if (op.kind === 'dwconv1d') return s + out[0] * op.outChannels * op.kernelSize;
+  if (op.kind === 'pwconv1d') return s + out[0] * op.outChannels * op.inChannels;
+  if (op.kind === 'fully_connected') return s + op.outChannels * op.inChannels;
+  return s;
+}, 0);
+simulate(model, x);
+const tSim = await timeMs(() => simulate(model, x));
+const batch = 64;
+const xb = randomInput(model, 2, batch);
+const tBatch = await timeMs(() => simulateBatch(model, xb, batch));
+const desc = `${model.ops.length} ops (${model.ops.map((o) => o.kind).join(',')}), ${(macs / 1e6).toFixed(2)} M MACs, arena ${planArena(model).peakBytes} B`;
+
+const records: BenchRecord[] = [
+  record('int8 GEMM 256x256x256 fast vs reference loop', gops(tFast), gops(tRef), 'Gop/s', 'pwconv1dS8Fast vs pwconv1dS8 (TFLM-style loop), requantization included'),
+  record('int8 GEMM 256x256x256 fast vs float32 naive loop', gops(tFast), gops(tFloat), 'Gop/s', 'baseline: naive float32 triple loop (no requantization)'),
+  record('simulate 1 x L=256 separable CNN latency', tSim * 1000, null, 'us', desc),
+  record('simulateBatch 64 x L=256 throughput', (batch / tBatch) * 1000, null, 'samples/s', desc),
+];
+writeResults('int8', records);

@@ -1,0 +1,52 @@
+import { requantizer } from '../fixed_point.ts';
+import { check, checkClamp, outputLength, type ConvParams, type Dims, type FilterDims, type PerChannelQuantParams } from './types.ts';
+
+/**
+ * Depthwise 1-D convolution, depth multiplier 1, int8, per-channel requantization
+ * (TFLite Micro reference_integer_ops::DepthwiseConvPerChannel with H = 1). filter is [K, C].
+ *
+ *   acc[n, o, c] = bias[c] + sum_{k : 0 <= i < L} filter[k, c] * (input[n, i, c] + inputOffset),
+ *                  i = o * stride - padBefore + k * dilation
+ *   output[n, o, c] = clamp(MBQM(acc, multiplier[c], shift[c]) + outputOffset, actMin, actMax)
+ *
+ * Accumulator bound: |acc| <= K * 127 * 255 + |bias| (validate.ts requires < 2^31).
+ */
+export function dwconv1dS8(
+  params: ConvParams, quant: PerChannelQuantParams,
+  inputDims: Dims, input: Int8Array,
+  filterDims: FilterDims, filter: Int8Array, bias: Int32Array,
+  outputDims: Dims, output: Int8Array,
+): void {
+  const { stride, dilation, padBefore, padAfter, inputOffset, outputOffset, actMin, actMax } = params;
+  const batches = inputDims.n;
+  const inLen = inputDims.l;
+  const ch = inputDims.c;
+  const kSize = filterDims.k;
+  const outLen = outputDims.l;
+  check(filterDims.in === ch && filterDims.out === ch && outputDims.c === ch && outputDims.n === batches, 'dwconv1dS8', 'dims do not agree (depth multiplier must be 1)');
+  check(outLen === outputLength(inLen, kSize, stride, dilation, padBefore, padAfter), 'dwconv1dS8', `output length ${outLen} does not match the geometry`);
+  check(filter.length === kSize * ch && bias.length === ch, 'dwconv1dS8', 'filter / bias size');
+  check(input.length >= batches * inLen * ch && output.length >= batches * outLen * ch, 'dwconv1dS8', 'buffer size');
+  checkClamp('dwconv1dS8', actMin, actMax);
+  const mbqm = requantizer(quant.rounding);
+  const { multiplier, shift } = quant;
+
+  for (let b = 0; b < batches; b++) {
+    for (let o = 0; o < outLen; o++) {
+      const inStart = o * stride - padBefore;
+      for (let c = 0; c < ch; c++) {
+        let acc = 0;
+        for (let k = 0; k < kSize; k++) {
+          const i = inStart + k * dilation;
+          if (i < 0 || i >= inLen) continue;
+          acc += filter[k * ch + c] * (input[(b * inLen + i) * ch + c] + inputOffset);
+        }
+        acc += bias[c];
+        acc = mbqm(acc, multiplier[c], shift[c]);
+        acc += outputOffset;
+        acc = Math.max(actMin, Math.min(actMax, acc));
+        output[(b * outLen + o) * ch + c] = acc;
+      }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export * from './types.ts';
+export { conv1dS8 } from './conv1d_s8.ts';
+export { dwconv1dS8 } from './dwconv1d_s8.ts';
+export { pwconv1dS8, pwconv1dS8Fast, gemmS8Raw } from './pwconv1d_s8.ts';
+export { fullyConnectedS8 } from './fully_connected_s8.ts';
+export { avgpool1dS8 } from './avgpool1d_s8.ts';
+export { maxpool1dS8 } from './maxpool1d_s8.ts';
+export { globalAvgpoolS8 } from './global_avgpool_s8.ts';
+export { addS8 } from './add_s8.ts';
+export { argmaxS8 } from './argmax_s8.ts';

@@ -1,0 +1,146 @@
+/**
+ * The MCU reference simulator: executes an IntModel with integer arithmetic only, op by op, in
+ * one int8 arena laid out exactly by planArena (the layout the generated C uses), so a wrong plan
+ * would corrupt results here first. Floats appear only in quantizeInput / dequantizeOutput.
+ */
+
+import { ArgumentError } from '../util/errors.ts';
+import { planArena, type ArenaPlan } from './arena.ts';
+import type { IntModel, IntOp } from './int_model.ts';
+import { addS8 } from './kernels/add_s8.ts';
+import { avgpool1dS8 } from './kernels/avgpool1d_s8.ts';
+import { conv1dS8 } from './kernels/conv1d_s8.ts';
+import { dwconv1dS8 } from './kernels/dwconv1d_s8.ts';
+import { fullyConnectedS8 } from './kernels/fully_connected_s8.ts';
+import { globalAvgpoolS8 } from './kernels/global_avgpool_s8.ts';
+import { maxpool1dS8 } from './kernels/maxpool1d_s8.ts';
+import { pwconv1dS8Fast } from './kernels/pwconv1d_s8.ts';
+import type { ConvParams, Dims } from './kernels/types.ts';
+import { dequantizeValue, quantizeValue } from './quantize.ts';
+import { seqShape, shapeSize, validateIntModel } from './validate.ts';
+
+export interface SimulationResult {
+  output: Int8Array;
+  /** indexed by tensor id, when opts.dump (a copy of each tensor right after it was written) */
+  activations?: Int8Array[];
+}
+
+/** Models already validated and planned (a model must not be mutated after its first run). */
+const prepared = new WeakMap<IntModel, ArenaPlan>();
+
+function prepare(model: IntModel): ArenaPlan {
+  let plan = prepared.get(model);
+  if (!plan) {
+    validateIntModel(model);
+    plan = planArena(model);
+    prepared.set(model, plan);
+  }
+  return plan;
+}
+
+function dimsOf(model: IntModel, id: number, n: number): Dims {
+  const { l, c } = seqShape(model.tensors[id].shape);
+  return { n, l, c };
+}
+
+/** Run one op of `model` on batch size n; `view(id)` is tensor id's [n, ...] buffer. */
+export function runOp(model: IntModel, op: IntOp, n: number, view: (id: number) => Int8Array): void {
+  const tin = model.tensors[op.input];
+  const tout = model.tensors[op.output];
+  const inDims = dimsOf(model, op.input, n);
+  const outDims = dimsOf(model, op.output, n);
+  const input = view(op.input);
+  const output = view(op.output);
+  switch (op.kind) {
+    case 'conv1d':
+    case 'dwconv1d':
+    case 'pwconv1d':
+    case 'fully_connected': {
+      const params: ConvParams = {
+        stride: 'stride' in op ? op.stride : 1,
+        dilation: 'dilation' in op ? op.dilation : 1,
+        padBefore: 'padBefore' in op ? op.padBefore : 0,
+        padAfter: 'padAfter' in op ? op.padAfter : 0,
+        inputOffset: -tin.zeroPoint,
+        outputOffset: tout.zeroPoint,
+        actMin: op.actMin,
+        actMax: op.actMax,
+      };
+      const quant = { multiplier: op.requant.multiplier, shift: op.requant.shift, rounding: model.rounding };
+      if (op.kind === 'conv1d') {
+        conv1dS8(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
+      } else if (op.kind === 'dwconv1d') {
+        dwconv1dS8(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
+      } else if (op.kind === 'pwconv1d') {
+        pwconv1dS8Fast(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, outDims, output);
+      } else {
+        fullyConnectedS8(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, { n, l: 1, c: op.outChannels }, output);
+      }
+      return;
+    }
+    case 'avgpool1d':
+    case 'maxpool1d': {
+      const params = { poolSize: op.poolSize, stride: op.stride, padBefore: op.padBefore, padAfter: op.padAfter, actMin: op.actMin, actMax: op.actMax };
+      (op.kind === 'avgpool1d' ? avgpool1dS8 : maxpool1dS8)(params, inDims, input, outDims, output);
+      return;
+    }
+    case 'global_avgpool':
+      globalAvgpoolS8({ actMin: op.actMin, actMax: op.actMax }, inDims, input, { n, l: 1, c: inDims.c }, output);
+      return;
+    case 'add': {
+      const t2 = model.tensors[op.input2];
+      addS8({
+        input1Offset: -tin.zeroPoint, input2Offset: -t2.zeroPoint, outputOffset: tout.zeroPoint, leftShift: op.leftShift,
+        input1Multiplier: op.input1Multiplier, input1Shift: op.input1Shift, input2Multiplier: op.input2Multiplier, input2Shift: op.input2Shift,
+        outputMultiplier: op.outputMultiplier, outputShift: op.outputShift, rounding: model.rounding, actMin: op.actMin, actMax: op.actMax,
+      }, inDims, input, dimsOf(model, op.input2, n), view(op.input2), outDims, output);
+      return;
+    }
+  }
+}
+
+function run(model: IntModel, inputs: Int8Array, n: number, dump: boolean): { output: Int8Array; activations?: Int8Array[] } {
+  const plan = prepare(model);
+  const inSize = shapeSize(model.tensors[model.inputId].shape);
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError('simulate', `batch size ${n} must be a positive integer`);
+  if (inputs.length !== n * inSize) throw new ArgumentError('simulate', `input has ${inputs.length} values, model "${model.name}" takes ${n} x ${inSize}`);
+  // The arena of a batch is the single-sample plan scaled by n: offsets * n, sizes * n.
+  const arena = new Int8Array(Math.max(1, plan.peakBytes * n));
+  const views = model.tensors.map((_, id) => arena.subarray(plan.offsets[id] * n, (plan.offsets[id] + plan.sizes[id]) * n));
+  const view = (id: number) => views[id];
+  const activations: Int8Array[] | undefined = dump ? model.tensors.map(() => new Int8Array(0)) : undefined;
+  views[model.inputId].set(inputs);
+  if (activations) activations[model.inputId] = inputs.slice();
+  for (const op of model.ops) {
+    runOp(model, op, n, view);
+    if (activations) activations[op.output] = views[op.output].slice();
+  }
+  return { output: views[model.outputId].slice(), activations };
+}
+
+/** Run one sample. `input` is the model input's int8 values ([L, C] channels last). */
+export function simulate(model: IntModel, input: Int8Array, opts: { dump?: boolean } = {}): SimulationResult {
+  const r = run(model, input, 1, opts.dump === true);
+  return opts.dump ? { output: r.output, activations: r.activations } : { output: r.output };
+}
+
+/** Run n samples [n, ...input shape] -> [n, outputSize]; identical to n calls of simulate. */
+export function simulateBatch(model: IntModel, inputs: Int8Array, n: number): Int8Array {
+  return run(model, inputs, n, false).output;
+}
+
+/** Float input -> the model input's int8 values (TFLite QUANTIZE). Any length multiple of the input size. */
+export function quantizeInput(model: IntModel, x: Float32Array): Int8Array {
+  const t = model.tensors[model.inputId];
+  const q = new Int8Array(x.length);
+  for (let i = 0; i < x.length; i++) q[i] = quantizeValue(x[i], t.scale, t.zeroPoint);
+  return q;
+}
+
+/** The output's int8 values -> float (TFLite DEQUANTIZE). */
+export function dequantizeOutput(model: IntModel, q: Int8Array): Float32Array {
+  const t = model.tensors[model.outputId];
+  const out = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) out[i] = dequantizeValue(q[i], t.scale, t.zeroPoint);
+  return out;
+}

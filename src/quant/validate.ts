@@ -1,0 +1,159 @@
+/**
+ * Static checks of an IntModel: everything the simulator and the generated C assume without
+ * checking again. A model that passes cannot overflow an int32 accumulator, cannot hand a kernel
+ * an out-of-range shift or multiplier, and has consistent shapes and ids.
+ */
+
+import { ArgumentError } from '../util/errors.ts';
+import { INT_MODEL_VERSION, type IntModel, type IntOp } from './int_model.ts';
+import { outputLength } from './kernels/types.ts';
+
+const TWO_POW_31 = 2147483648;
+
+/** Number of elements of a tensor shape. */
+export function shapeSize(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** [L, C] or [C] -> { l, c } (a vector is one position). */
+export function seqShape(shape: number[]): { l: number; c: number } {
+  return shape.length === 1 ? { l: 1, c: shape[0] } : { l: shape[0], c: shape[1] };
+}
+
+/** Products summed into one accumulator of a weighted op (Cin * K, or K for depthwise). */
+export function tapsPerOutput(op: IntOp): number {
+  switch (op.kind) {
+    case 'conv1d': return op.inChannels * op.kernelSize;
+    case 'dwconv1d': return op.kernelSize;
+    case 'pwconv1d':
+    case 'fully_connected': return op.inChannels;
+    default: return 0;
+  }
+}
+
+/**
+ * Worst-case |acc| of output channel c before requantization: taps * 127 * 255 + |bias[c]|
+ * (|w| <= 127, |x - zp| <= 255). validate requires it < 2^31.
+ */
+export function accumulatorBound(op: IntOp, c: number): number {
+  if (!('bias' in op)) return 0;
+  return tapsPerOutput(op) * 127 * 255 + Math.abs(op.bias[c]);
+}
+
+function isInt(x: unknown, lo: number, hi: number): boolean {
+  return typeof x === 'number' && Number.isInteger(x) && x >= lo && x <= hi;
+}
+
+/** Every problem found, as readable sentences (empty when the model is valid). */
+export function intModelProblems(model: IntModel): string[] {
+  const problems: string[] = [];
+  const bad = (where: string, what: string) => problems.push(`${where}: ${what}`);
+  if (model.version !== INT_MODEL_VERSION) bad('model', `version ${model.version}, expected ${INT_MODEL_VERSION}`);
+  if (model.rounding !== 'double' && model.rounding !== 'single') bad('model', `rounding "${model.rounding}" is not 'double' or 'single'`);
+  const nT = model.tensors.length;
+  model.tensors.forEach((t, i) => {
+    const w = `tensor ${i} "${t.name}"`;
+    if (t.id !== i) bad(w, `id ${t.id} differs from its index`);
+    if (!(t.shape.length === 1 || t.shape.length === 2) || !t.shape.every((d) => Number.isInteger(d) && d > 0)) bad(w, `shape [${t.shape}] is not [L, C] or [C] of positive integers`);
+    if (!(Number.isFinite(t.scale) && t.scale > 0) || Math.fround(t.scale) !== t.scale) bad(w, `scale ${t.scale} is not a positive float32`);
+    if (!isInt(t.zeroPoint, -128, 127)) bad(w, `zero point ${t.zeroPoint} not an integer in [-128, 127]`);
+  });
+  const validId = (id: number) => Number.isInteger(id) && id >= 0 && id < nT;
+  if (!validId(model.inputId)) bad('model', `inputId ${model.inputId} is not a tensor id`);
+  if (!validId(model.outputId)) bad('model', `outputId ${model.outputId} is not a tensor id`);
+  if (problems.length) return problems;
+
+  const defined = new Set<number>([model.inputId]);
+  const names = new Set<string>();
+  for (let k = 0; k < model.ops.length; k++) {
+    const op = model.ops[k];
+    const w = `op ${k} "${op.name}" (${op.kind})`;
+    if (names.has(op.name)) bad(w, 'duplicate op name');
+    names.add(op.name);
+    const inputs = op.kind === 'add' ? [op.input, op.input2] : [op.input];
+    let idsOk = true;
+    for (const id of inputs) {
+      if (!validId(id)) { bad(w, `input id ${id} is not a tensor id`); idsOk = false; } else if (!defined.has(id)) bad(w, `input tensor ${id} is not produced by an earlier op`);
+    }
+    if (!validId(op.output)) { bad(w, `output id ${op.output} is not a tensor id`); idsOk = false; } else if (defined.has(op.output)) bad(w, `output tensor ${op.output} is already defined (tensors are assigned once)`);
+    if (!idsOk) continue;
+    defined.add(op.output);
+    if (!isInt(op.actMin, -128, 127) || !isInt(op.actMax, -128, 127) || op.actMin > op.actMax) bad(w, `act range [${op.actMin}, ${op.actMax}] invalid`);
+    const tin = model.tensors[op.input];
+    const tout = model.tensors[op.output];
+    const si = seqShape(tin.shape);
+    const so = seqShape(tout.shape);
+
+    if ('weights' in op) {
+      const cout = op.outChannels;
+      const cin = op.inChannels;
+      if (!isInt(cin, 1, 1 << 24) || !isInt(cout, 1, 1 << 24)) { bad(w, `channels ${cin} -> ${cout} invalid`); continue; }
+      const wantW = op.kind === 'conv1d' ? cout * op.kernelSize * cin : op.kind === 'dwconv1d' ? op.kernelSize * cin : cout * cin;
+      if (op.weights.length !== wantW) bad(w, `weights have ${op.weights.length} values, expected ${wantW}`);
+      for (let i = 0; i < op.weights.length; i++) if (op.weights[i] === -128) { bad(w, `weight ${i} is -128 (symmetric weights are in [-127, 127])`); break; }
+      for (const [field, arr] of [['bias', op.bias], ['multiplier', op.requant.multiplier], ['shift', op.requant.shift], ['weightScales', op.weightScales]] as const) {
+        if (arr.length !== cout) bad(w, `${field} has ${arr.length} entries, expected ${cout}`);
+      }
+      if (op.bias.length === cout && op.requant.multiplier.length === cout && op.requant.shift.length === cout) {
+        for (let c = 0; c < cout; c++) {
+          const m = op.requant.multiplier[c];
+          const s = op.requant.shift[c];
+          if (!(m === 0 || m >= 1 << 30)) bad(w, `channel ${c}: multiplier ${m} not 0 and not in [2^30, 2^31 - 1]`);
+          if (!isInt(s, -31, 30)) bad(w, `channel ${c}: shift ${s} not in [-31, 30]`);
+          const bound = accumulatorBound(op, c);
+          if (bound >= TWO_POW_31) bad(w, `channel ${c}: accumulator bound ${tapsPerOutput(op)} * 127 * 255 + |bias| = ${bound} reaches 2^31`);
+          else if (s > 0 && bound * 2 ** s >= TWO_POW_31) bad(w, `channel ${c}: accumulator bound ${bound} * 2^${s} (left shift) reaches 2^31`);
+        }
+      }
+      if (op.kind === 'conv1d' || op.kind === 'dwconv1d') {
+        if (!isInt(op.kernelSize, 1, 1 << 16) || !isInt(op.stride, 1, 1 << 16) || !isInt(op.dilation, 1, 1 << 16) || !isInt(op.padBefore, 0, 1 << 16) || !isInt(op.padAfter, 0, 1 << 16)) { bad(w, 'kernel size / stride / dilation / padding invalid'); continue; }
+        if (tin.shape.length !== 2 || tout.shape.length !== 2) { bad(w, 'input and output must be [L, C]'); continue; }
+        const ol = outputLength(si.l, op.kernelSize, op.stride, op.dilation, op.padBefore, op.padAfter);
+        if (si.c !== cin) bad(w, `input has ${si.c} channels, op takes ${cin}`);
+        if (op.kind === 'dwconv1d' && cin !== cout) bad(w, `depthwise op must keep channels (${cin} -> ${cout})`);
+        if (so.l !== ol || so.c !== cout) bad(w, `output shape [${tout.shape}], expected [${ol}, ${cout}]`);
+      } else if (op.kind === 'pwconv1d') {
+        if (tin.shape.length !== 2 || tout.shape.length !== 2) { bad(w, 'input and output must be [L, C]'); continue; }
+        if (si.c !== cin) bad(w, `input has ${si.c} channels, op takes ${cin}`);
+        if (so.l !== si.l || so.c !== cout) bad(w, `output shape [${tout.shape}], expected [${si.l}, ${cout}]`);
+        if (op.source === 'generated' && !isInt(op.generatedIndex, 0, 1 << 20)) bad(w, `generated op without a valid generatedIndex`);
+      } else {
+        if (shapeSize(tin.shape) !== cin) bad(w, `input has ${shapeSize(tin.shape)} values, op takes ${cin}`);
+        if (tout.shape.length !== 1 || tout.shape[0] !== cout) bad(w, `output shape [${tout.shape}], expected [${cout}]`);
+      }
+    } else if (op.kind === 'avgpool1d' || op.kind === 'maxpool1d' || op.kind === 'global_avgpool') {
+      if (tin.scale !== tout.scale || tin.zeroPoint !== tout.zeroPoint) bad(w, 'pooling input and output must share scale and zero point');
+      if (tin.shape.length !== 2) { bad(w, 'input must be [L, C]'); continue; }
+      if (op.kind === 'global_avgpool') {
+        if (shapeSize(tout.shape) !== si.c || so.c !== si.c) bad(w, `output shape [${tout.shape}], expected [${si.c}]`);
+        continue;
+      }
+      if (!isInt(op.poolSize, 1, 1 << 16) || !isInt(op.stride, 1, 1 << 16) || !isInt(op.padBefore, 0, 1 << 16) || !isInt(op.padAfter, 0, 1 << 16)) { bad(w, 'pool size / stride / padding invalid'); continue; }
+      const ol = outputLength(si.l, op.poolSize, op.stride, 1, op.padBefore, op.padAfter);
+      if (ol < 1) { bad(w, 'output length < 1'); continue; }
+      if (tout.shape.length !== 2 || so.l !== ol || so.c !== si.c) bad(w, `output shape [${tout.shape}], expected [${ol}, ${si.c}]`);
+      const lastStart = (ol - 1) * op.stride - op.padBefore;
+      if (op.padBefore >= op.poolSize || lastStart >= si.l) bad(w, 'a pooling window covers only padding');
+    } else if (op.kind === 'add') {
+      const t2 = model.tensors[op.input2];
+      if (tin.shape.join() !== t2.shape.join() || tin.shape.join() !== tout.shape.join()) bad(w, `shapes differ: [${tin.shape}] + [${t2.shape}] -> [${tout.shape}]`);
+      if (!isInt(op.leftShift, 0, 22)) bad(w, `leftShift ${op.leftShift} not in [0, 22]`);
+      for (const [mName, sName] of [['input1Multiplier', 'input1Shift'], ['input2Multiplier', 'input2Shift'], ['outputMultiplier', 'outputShift']] as const) {
+        const m = op[mName];
+        const s = op[sName];
+        if (!(m === 0 || isInt(m, 1 << 30, 0x7fffffff))) bad(w, `${mName} ${m} not 0 and not in [2^30, 2^31 - 1]`);
+        if (!isInt(s, -31, 0)) bad(w, `${sName} ${s} not in [-31, 0] (TFLite's multipliers smaller than one)`);
+      }
+    } else {
+      bad(w, `unknown op kind "${(op as { kind: string }).kind}"`);
+    }
+  }
+  if (!defined.has(model.outputId)) bad('model', `output tensor ${model.outputId} is never produced`);
+  return problems;
+}
+
+/** Throw an ArgumentError listing every problem of the model. */
+export function validateIntModel(model: IntModel): void {
+  const problems = intModelProblems(model);
+  if (problems.length) throw new ArgumentError(`IntModel "${model.name}"`, `${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+}
