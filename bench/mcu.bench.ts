@@ -1,0 +1,206 @@
+/**
+ * bench mcu: executed instructions per MAC of the generated C on emulated Cortex-M4 (DSP and
+ * portable paths) and Cortex-M0, counted by our QEMU TCG plugin (src/codegen/mcu/icount.c) inside
+ * the layer function's address range from `nm -S` (plus the libgcc helpers it calls), and flash /
+ * RAM per section from arm-none-eabi-size and nm. For a MIT-BIH-sized deployable (separable CNN,
+ * 187 x 1, stem 32, widths 32,64,64,128,128,128; PW1 kept, 5 generated layers): instructions of
+ * one synthesis (<prefix>_init, from the packed flash bytes into the RAM cache) and of one
+ * inference, and its flash (weight symbols = accountBytes) and RAM by section. `npm run bench -- mcu`.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { record, writeResults, type BenchRecord } from './lib/harness.ts';
+import { asDeployable, exportCWithLayout } from '../src/codegen/export_c.ts';
+import { accountBytes } from '../src/hyper/bytes.ts';
+import { separableDeployable } from '../src/hyper/testing.ts';
+import { synthesisCost } from '../src/hyper/cost.ts';
+import type { Deployable } from '../src/hyper/deployable.ts';
+import { buildPlugin, compileArm, countInstructions, hasArmToolchain, sectionSizes, symbols, TARGETS, weightSymbols, writeFiles, type Target } from '../src/codegen/toolchain.ts';
+import { depthwiseModel, pointwiseModel, chainModel } from '../src/codegen/testing/shape_models.ts';
+import { randomIntModel } from '../src/quant/testing/random_model.ts';
+import type { IntModel } from '../src/quant/int_model.ts';
+
+const REF_LOOPS = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'codegen', 'c', 'tflm_reference_loops.h');
+
+/** CMSIS-NN 2.11 / 2.82 / 1.84 instr/MAC pointwise, 16.6 depthwise: stated reference figures (same
+ * method, arm-none-eabi-gcc 12 -O2, Cortex-M4), not measured in this run. */
+const SHAPES = [
+  { name: 'pointwise 64 pos 64->64', kind: 'pw' as const, l: 64, cin: 64, cout: 64, k: 1, cmsis: 2.11, tflm: 8.2 },
+  { name: 'pointwise 32 pos 32->64', kind: 'pw' as const, l: 32, cin: 32, cout: 64, k: 1, cmsis: 2.82, tflm: 10.5 },
+  { name: 'pointwise 32 pos 128->128', kind: 'pw' as const, l: 32, cin: 128, cout: 128, k: 1, cmsis: 1.84, tflm: 7.1 },
+  { name: 'depthwise 64 pos 64 ch k5', kind: 'dw' as const, l: 64, cin: 64, cout: 64, k: 5, cmsis: 16.6, tflm: 58 },
+];
+
+function benchMain(prefix: string, shape: (typeof SHAPES)[number], model: IntModel): string {
+  const P = prefix.toUpperCase();
+  const n = shape.l * shape.cin;
+  const ref = shape.kind === 'pw'
+    ? `ref_pw_s8(in, ref_out, ${shape.l}, ${shape.cin}, ${shape.cout}, w, bias, mult, shift, 3, -2, -128, 127);`
+    : `ref_dw_s8(in, ref_out, ${shape.l}, ${shape.cin}, ${shape.l}, ${shape.k}, 1, 1, ${(shape.k - 1) >> 1}, w, bias, mult, shift, 3, -2, -128, 127);`;
+  void model;
+  return `#include <stdint.h>
+#include <string.h>
+#include "${prefix}.h"
+#include "tflm_reference_loops.h"
+static int8_t in[${n}], out[${P}_OUTPUT_SIZE], ref_out[${shape.l * shape.cout}];
+static int8_t w[${shape.cin * shape.cout * shape.k}], shift[${shape.cout}];
+static int32_t bias[${shape.cout}], mult[${shape.cout}];
+int main(void) {
+  int32_t i;
+  for (i = 0; i < ${n}; i++) in[i] = (int8_t)((i * 37) & 0xff);
+  for (i = 0; i < (int32_t)sizeof w; i++) w[i] = (int8_t)((i * 11 + 5) % 255 - 127);
+  for (i = 0; i < ${shape.cout}; i++) { bias[i] = i * 13 - 400; mult[i] = 1518500250 + i * 1000; shift[i] = (int8_t)(-8 - (i & 3)); }
+  ${prefix}_init();
+  ${prefix}_invoke(in, out);
+  ${ref}
+  return (out[0] + ref_out[0]) == 300 ? 1 : 0;
+}
+`;
+}
+
+function helperRanges(syms: ReturnType<typeof symbols>): [number, number][] {
+  return [...syms.values()].filter((s) => /^__(aeabi_l|.*di3$|muldi|ashldi|ashrdi|lshrdi)/.test(s.name) && s.size > 0).map((s) => [s.addr, s.addr + s.size]);
+}
+
+function measure(shape: (typeof SHAPES)[number], target: Target, plugin: string): { ours: number; ref: number; macs: number } {
+  const model = shape.kind === 'pw' ? pointwiseModel(shape.l, shape.cin, shape.cout, 1) : depthwiseModel(shape.l, shape.cin, shape.k, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'htpw-bench-mcu-'));
+  const { files, layout } = exportCWithLayout(model, { prefix: 'bm' });
+  writeFiles(dir, files);
+  writeFileSync(join(dir, 'tflm_reference_loops.h'), readRef());
+  writeFileSync(join(dir, 'main.c'), benchMain('bm', shape, model));
+  const { elf } = compileArm(dir, ['bm.c', 'main.c'], 'bench.elf', target, ['-O2']);
+  const syms = symbols(elf);
+  const layer = syms.get(layout.layerFunctions[0]);
+  const refFn = syms.get(shape.kind === 'pw' ? 'ref_pw_s8' : 'ref_dw_s8');
+  if (!layer || !refFn) throw new Error('layer or reference symbol missing');
+  const helpers = helperRanges(syms);
+  const r = countInstructions(elf, target, plugin, null, [[layer.addr, layer.addr + layer.size], [refFn.addr, refFn.addr + refFn.size], ...helpers]);
+  const helperCount = r.ranges.slice(2).reduce((a, b) => a + b.count, 0);
+  const macs = shape.l * shape.cin * shape.cout * (shape.kind === 'dw' ? shape.k / shape.cout : 1);
+  // helpers (64-bit multiply on Cortex-M0) are called by both; split them by each function's share
+  // is not possible from ranges alone, so the helper count is measured separately below when present.
+  if (helperCount > 0) {
+    // run again counting only our layer + helpers with the reference disabled is not possible in one
+    // binary; attribute helpers in proportion to the number of requantizations (equal for both).
+    const each = helperCount / 2;
+    return { ours: (r.ranges[0].count + each) / macs, ref: (r.ranges[1].count + each) / macs, macs };
+  }
+  return { ours: r.ranges[0].count / macs, ref: r.ranges[1].count / macs, macs };
+}
+
+let refText = '';
+function readRef(): string {
+  if (!refText) refText = readFileSyncUtf8(REF_LOOPS);
+  return refText;
+}
+import { readFileSync } from 'node:fs';
+function readFileSyncUtf8(p: string): string {
+  return readFileSync(p, 'utf8');
+}
+
+function sizes(model: IntModel | Deployable, target: Target, tag: string): BenchRecord[] {
+  const dir = mkdtempSync(join(tmpdir(), 'htpw-bench-size-'));
+  const { files, layout } = exportCWithLayout(model, { prefix: 'sz' });
+  writeFiles(dir, files);
+  writeFileSync(join(dir, 'main.c'), `#include <stdint.h>\n#include "sz.h"\nstatic int8_t in[SZ_INPUT_SIZE], out[SZ_OUTPUT_SIZE];\nint main(void) { sz_init(); return sz_invoke(in, out) + out[0] * 0; }\n`);
+  const { elf } = compileArm(dir, ['sz.c', 'main.c'], 'size.elf', target, ['-O2']);
+  const sec = sectionSizes(elf);
+  const syms = symbols(elf);
+  const weightSymBytes = weightSymbols(elf).reduce((a, s) => a + s.size, 0);
+  const codeSyms = [...syms.values()].filter((s) => s.type.toLowerCase() === 't' && /^(sz_|htpw_)/.test(s.name));
+  const codeBytes = codeSyms.reduce((a, s) => a + s.size, 0);
+  const accounted = accountBytes(asDeployable(model)).flash.total;
+  const arena = syms.get('sz_arena')?.size ?? 0;
+  const cache = syms.get('sz_cache')?.size ?? 0;
+  const scratch = syms.get('sz_scratch')?.size ?? 0;
+  console.log(`  ${tag} ${target.name}: .htpw_weights ${sec.get('.htpw_weights')} B (weight symbols ${weightSymBytes} B, accountBytes ${accounted} B), model code ${codeBytes} B, .text ${sec.get('.text')} B, arena ${arena} B (plan ${layout.arenaBytes}), cache ${cache} B, scratch ${scratch} B, .bss ${sec.get('.bss')} B`);
+  return [
+    record(`${tag} ${target.name}: weight section bytes`, sec.get('.htpw_weights') ?? 0, accounted, 'B', 'baseline = accountBytes(...).flash.total; the section includes alignment padding'),
+    record(`${tag} ${target.name}: weight symbol bytes (nm -S)`, weightSymBytes, accounted, 'B', 'must equal accountBytes(...).flash.total exactly'),
+    record(`${tag} ${target.name}: model code bytes (layer fns + init + invoke + synthesis)`, codeBytes, null, 'B'),
+    record(`${tag} ${target.name}: RAM arena + cache + scratch`, arena + cache + scratch, null, 'B', `arena ${arena}, cache ${cache}, scratch ${scratch}`),
+  ];
+}
+
+/** One synthesis (init) and one inference of a deployable, counted between calls of a marker function. */
+function synthesisAndInference(dep: Deployable, target: Target, label: string, plugin: string): BenchRecord[] {
+  const dir = mkdtempSync(join(tmpdir(), 'htpw-bench-syn-'));
+  const { files, layout } = exportCWithLayout(dep, { prefix: 'mb' });
+  writeFiles(dir, files);
+  writeFileSync(join(dir, 'main.c'), `#include <stdint.h>
+#include "mb.h"
+static int8_t in[MB_INPUT_SIZE], out[MB_OUTPUT_SIZE];
+void bench_mark(void);
+__attribute__((noinline)) void bench_mark(void) { __asm__ volatile(""); }
+int main(void) {
+  int32_t i, e;
+  for (i = 0; i < MB_INPUT_SIZE; i++) in[i] = (int8_t)((i * 37) & 0xff);
+  bench_mark();
+  e = mb_init();
+  bench_mark();
+  if (mb_invoke(in, out) != 0) return 3;
+  bench_mark();
+  return e != 0 ? 2 : 0;
+}
+`);
+  const { elf } = compileArm(dir, ['mb.c', 'main.c'], 'syn.elf', target, ['-O2']);
+  const syms = symbols(elf);
+  const mark = syms.get('bench_mark');
+  if (!mark) throw new Error('bench_mark missing');
+  const r = countInstructions(elf, target, plugin, mark.addr);
+  if (r.status !== 0 || r.marks.length !== 3) throw new Error(`synthesis bench run failed (status ${r.status}, ${r.marks.length} marks): ${r.stdout}${r.stderr}`);
+  const synth = r.marks[1] - r.marks[0];
+  const infer = r.marks[2] - r.marks[1];
+  const sec = sectionSizes(elf);
+  const weightSymBytes = weightSymbols(elf).reduce((a, s) => a + s.size, 0);
+  const acc = accountBytes(dep);
+  const code = (re: RegExp) => [...syms.values()].filter((s) => s.type.toLowerCase() === 't' && re.test(s.name)).reduce((a, s) => a + s.size, 0);
+  const synCode = code(/^(mb_init|htpw_(synthesize_layer|fold_bias|read_packed|bitlen64|requant_sat|round_shift64|normalize_product|rdiv_pow2|linear_row))$/);
+  const modelCode = code(/^(mb_|htpw_)/);
+  const arena = syms.get('mb_arena')?.size ?? 0;
+  const cache = syms.get('mb_cache')?.size ?? 0;
+  const scratch = syms.get('mb_scratch')?.size ?? 0;
+  const cost = synthesisCost(dep.generator!);
+  console.log(`  ${label}: synthesis ${synth} instr (${cost.macs} MAC, ${cost.divisions} div), inference ${infer} instr; weights ${weightSymBytes} B (accountBytes ${acc.flash.total}), .htpw_weights ${sec.get('.htpw_weights')} B, code ${modelCode} B (synthesis ${synCode} B), .text ${sec.get('.text')} B, arena ${arena} B (scratch ${layout.synthesisScratchBytes} aliased), cache ${cache} B (accountBytes pwCache ${acc.ram.byCategory.pwCache}), DSP scratch ${scratch} B, .bss ${sec.get('.bss')} B`);
+  return [
+    record(`MIT-BIH deployable ${label}: synthesis (init) instructions`, synth, null, 'instr', `${layout.generatedLayers} generated layers, ${cost.macs} MAC + ${cost.divisions} divisions in the spec's count; ${(synth / cost.macs).toFixed(1)} instr/MAC`),
+    record(`MIT-BIH deployable ${label}: inference instructions`, infer, null, 'instr', 'one invoke, 187 x 1 input'),
+    record(`MIT-BIH deployable ${label}: weight symbol bytes (nm -S)`, weightSymBytes, acc.flash.total, 'B', 'baseline = accountBytes(dep).flash.total; must be equal'),
+    record(`MIT-BIH deployable ${label}: .htpw_weights section`, sec.get('.htpw_weights') ?? 0, acc.flash.total, 'B', 'section includes alignment padding before int32 arrays'),
+    record(`MIT-BIH deployable ${label}: code bytes (model + kernels + synthesis)`, modelCode, null, 'B', `synthesis code (init + htpw_synthesize_layer and helpers not inlined) ${synCode} B; .text ${sec.get('.text')} B incl. newlib`),
+    record(`MIT-BIH deployable ${label}: RAM arena`, arena, acc.ram.byCategory.activationArena, 'B', `baseline = accountBytes activationArena; synthesis scratch ${layout.synthesisScratchBytes} B aliases it`),
+    record(`MIT-BIH deployable ${label}: RAM cache`, cache, acc.ram.byCategory.pwCache, 'B', 'baseline = accountBytes pwCache (the C pads each layer slot to 4 bytes)'),
+    record(`MIT-BIH deployable ${label}: RAM DSP scratch`, scratch, null, 'B'),
+  ];
+}
+
+async function main(): Promise<void> {
+  if (!hasArmToolchain()) {
+    console.log('mcu bench: arm-none-eabi-gcc / qemu-system-arm missing, nothing measured');
+    writeResults('mcu', []);
+    return;
+  }
+  const plugin = buildPlugin(join(tmpdir(), 'htpw-icount'));
+  const records: BenchRecord[] = [];
+  for (const [tkey, label] of [['m4', 'M4 DSP'], ['m4-nodsp', 'M4 portable'], ['m0-code-4mb', 'M0']] as const) {
+    for (const shape of SHAPES) {
+      const r = measure(shape, TARGETS[tkey], plugin);
+      console.log(`  ${label.padEnd(12)} ${shape.name.padEnd(28)} ours ${r.ours.toFixed(2)} instr/MAC, plain TFLite-style loop ${r.ref.toFixed(2)}`);
+      if (tkey !== 'm0-code-4mb') records.push(record(`${label} ${shape.name}`, r.ours, shape.cmsis, 'instr/MAC', 'baseline = CMSIS-NN reference figure (stated, not measured in this run)'));
+      records.push(record(`${label} ${shape.name} vs plain loop`, r.ours, r.ref, 'instr/MAC', 'baseline = plain TFLite-Micro-style C loop measured in the same run'));
+    }
+  }
+  const { deployable } = separableDeployable(1, { dz: 4, dh: 12, rank: 3 });
+  for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m4-nodsp', 'cortex-m4 portable'], ['m0-code-4mb', 'cortex-m0 code']] as const) {
+    records.push(...synthesisAndInference(deployable, TARGETS[tkey], label, plugin));
+  }
+  records.push(...sizes(chainModel(1), TARGETS.m4, 'chain model'));
+  records.push(...sizes(randomIntModel(1), TARGETS.m4, 'random model 1'));
+  records.push(...sizes(randomIntModel(1), TARGETS.m0, 'random model 1'));
+  writeResults('mcu', records);
+}
+
+await main();

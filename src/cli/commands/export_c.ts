@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { exportCWithLayout } from '../../codegen/export_c.ts';
+import { decodeIntModel } from '../../quant/int_model_io.ts';
+import { decodeDeployable, DEPLOYABLE_MAGIC, type Deployable } from '../../hyper/deployable.ts';
+import type { IntModel } from '../../quant/int_model.ts';
+import { crc32 } from '../../util/crc32.ts';
+import { writeFileAtomic } from '../../util/atomic_write.ts';
+
+export const exportCCommand: Command = {
+  name: 'export-c',
+  summary: 'print a Deployable or an IntModel as C99 (header, model source, kernels, synthesis) for a microcontroller',
+  help: `usage: hypertinypw export-c <file> --out <dir> [--prefix NAME] [--no-dsp]
+
+<file> is a Deployable ('HTPWDEPL': generated pointwise layers are synthesized in C by
+<prefix>_init from the packed flash sections) or an IntModel ('HTPWIMDL': every weight stored).
+Writes <prefix>.h (API: <prefix>_init, <prefix>_invoke, size / scale / zero-point macros),
+<prefix>.c (the flash sections as const arrays in .rodata.htpw.* sections, static arena, RAM cache,
+layers), htpw_kernels.h and, when needed, htpw_synthesis.h.
+  --prefix NAME   C identifier prefix (sanitized; default htpw)
+  --no-dsp        never use the Arm DSP (SMLAD) path`,
+  async run(args: string[]): Promise<number> {
+    const p = parseArgs(args, ['no-dsp']);
+    checkKnownFlags(p, ['out', 'prefix', 'no-dsp']);
+    const [modelPath] = p.positional;
+    const out = stringFlag(p, 'out');
+    if (!modelPath || !out || p.positional.length !== 1) throw new UsageError('expected <model.htpw> --out <dir>');
+    const bytes = readFileSync(modelPath);
+    const model = decodeModelFile(bytes, modelPath);
+    const crc = crc32(bytes).toString(16).padStart(8, '0');
+    const { files, layout } = exportCWithLayout(model, { prefix: stringFlag(p, 'prefix'), dsp: !p.flags.has('no-dsp'), source: `${modelPath}, CRC-32 0x${crc}` });
+    for (const [name, text] of files) writeFileAtomic(join(out, name), text);
+    console.log(`wrote ${[...files.keys()].join(', ')} to ${out}: ${layout.weightBytes} B parameters (flash), ${layout.generatedLayers} generated layers, arena ${layout.arenaBytes} B, cache ${layout.cacheBytes} B, synthesis scratch ${layout.synthesisScratchBytes} B (in the arena)`);
+    return 0;
+  },
+};
+
+/** A Deployable ('HTPWDEPL') or an IntModel file, told apart by the container magic. */
+export function decodeModelFile(bytes: Uint8Array, source: string): Deployable | IntModel {
+  const magic = String.fromCharCode(...bytes.subarray(0, 8));
+  return magic === DEPLOYABLE_MAGIC ? decodeDeployable(bytes, source) : decodeIntModel(bytes, source);
+}

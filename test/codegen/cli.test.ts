@@ -1,0 +1,60 @@
+/**
+ * `hypertinypw export-c` and `hypertinypw golden` on a Deployable file ('HTPWDEPL') and on an
+ * IntModel file ('HTPWIMDL'), told apart by the magic; the written C passes its golden check.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportCCommand } from '../../src/cli/commands/export_c.ts';
+import { goldenCommand } from '../../src/cli/commands/golden.ts';
+import { hasHostGcc } from '../../src/codegen/toolchain.ts';
+import { writeDeployable } from '../../src/hyper/deployable.ts';
+import { accountBytes } from '../../src/hyper/bytes.ts';
+import { writeIntModel } from '../../src/quant/int_model_io.ts';
+import { randomIntModel } from '../../src/quant/testing/random_model.ts';
+import { familyCase, runHost, workDir } from './helpers.ts';
+
+async function quiet<T>(fn: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return await fn();
+  } finally {
+    console.log = log;
+  }
+}
+
+describe.skipIf(!hasHostGcc())('CLI export-c / golden on .htpw files', () => {
+  it('a Deployable file: synthesized kernels in the golden vectors, C synthesis passes', async () => {
+    const dir = workDir('cli');
+    const { dep } = familyCase(55, { head: 'basis-coeff' });
+    const file = join(dir, 'model.htpwdep');
+    writeDeployable(file, dep);
+    const out = join(dir, 'c');
+    expect(await quiet(() => exportCCommand.run([file, '--out', out, '--prefix', 'ecg']))).toBe(0);
+    expect(await quiet(() => goldenCommand.run([file, '--out', out, '--prefix', 'ecg', '--cases', '2']))).toBe(0);
+    expect(existsSync(join(out, 'htpw_synthesis.h'))).toBe(true);
+    expect(readFileSync(join(out, 'ecg.h'), 'utf8')).toMatch(new RegExp(`#define ECG_WEIGHT_BYTES ${accountBytes(dep).flash.total}\\b`));
+    const json = JSON.parse(readFileSync(join(out, 'ecg_golden.json'), 'utf8'));
+    expect(json.synthesized).toHaveLength(dep.layers.length);
+    expect(json.synthesized[0].multiplier.length).toBe(dep.generator!.layers[0].cOut);
+    const r = runHost(out, 'ecg', '-O2', false);
+    expect(r.stdout).toContain(`2 cases`);
+    expect(r.stdout).toContain(`${dep.layers.length} synthesized kernels`);
+    expect(r.status).toBe(0);
+  });
+
+  it('an IntModel file: every weight stored, golden passes', async () => {
+    const dir = workDir('cli');
+    const m = randomIntModel(9);
+    const file = join(dir, 'model.htpw');
+    writeIntModel(file, m);
+    const out = join(dir, 'c');
+    expect(await quiet(() => exportCCommand.run([file, '--out', out]))).toBe(0);
+    expect(await quiet(() => goldenCommand.run([file, '--out', out]))).toBe(0);
+    expect(readFileSync(join(out, 'htpw.h'), 'utf8')).toMatch(new RegExp(`#define HTPW_WEIGHT_BYTES ${accountBytes(m).flash.total}\\b`));
+    const r = runHost(out, 'htpw', '-O2', false);
+    expect(r.stdout).toContain('PASS 3 cases');
+    expect(r.status).toBe(0);
+  });
+});
