@@ -1,0 +1,72 @@
+import { cpus, loadavg } from 'node:os';
+import { Rng } from '../src/core/rng.ts';
+import { DataParallelEngine, InProcessEngine, bindLoss, buildModel, clipGradNorm, makeOptimizer, separableCnnConfig, type GradEngine, type ModelSpec } from '../src/nn/index.ts';
+import { record, writeResults, type BenchRecord } from './lib/harness.ts';
+
+/**
+ * Training throughput (samples/s of forward + backward + gradient clipping + AdamW step) of the
+ * small and large ECG models at batch 64, in process (1 worker) and data parallel on 2
+ * worker_threads; the 2-worker records carry the 1-worker figure as baseline (ratio = speedup,
+ * target >= 1.7x). Peak RSS (process-wide, worker threads included) after the large-model runs
+ * (target < 4 GB). Synthetic beats [128, 1], 5 classes. Steps are timed with wall clock after
+ * warm-up steps; the figure depends on how busy the machine's cores are (load average noted).
+ */
+const BATCH = 64;
+const N = 4096;
+
+function synth(): { x: Float32Array; y: Int32Array; shape: [number, number, number] } {
+  const rng = new Rng(1);
+  const x = new Float32Array(N * 128);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  const y = Int32Array.from({ length: N }, (_, i) => i % 5);
+  return { x, y, shape: [N, 128, 1] };
+}
+
+/** samples/s (wall clock) and CPU milliseconds per sample (all threads of the process). */
+async function throughput(preset: 'small' | 'large', workers: number, steps: number, warmup: number): Promise<{ rate: number; cpuMsPerSample: number }> {
+  const spec: ModelSpec = { family: 'separable_cnn', config: separableCnnConfig(preset) };
+  const model = buildModel(spec);
+  model.train();
+  const data = synth();
+  const lossCfg = { kind: 'ce' as const };
+  const loss = bindLoss(lossCfg, [1, 1, 1, 1, 1]);
+  const opt = makeOptimizer({ kind: 'adamw' }, model.namedTrainable(), 1e-3);
+  const engine: GradEngine = workers === 1
+    ? new InProcessEngine(model, data, loss, 0)
+    : await DataParallelEngine.start({ model, spec, data, loss, lossConfig: lossCfg, classCounts: [1, 1, 1, 1, 1], seed: 0, workers });
+  const rng = new Rng(2);
+  const step = async (s: number) => {
+    const idx = Int32Array.from({ length: BATCH }, () => rng.int(N));
+    await engine.compute(idx, s);
+    clipGradNorm(model.parameters(), 5);
+    opt.step();
+  };
+  try {
+    for (let s = 0; s < warmup; s++) await step(s);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (let s = 0; s < steps; s++) await step(warmup + s);
+    const c = process.cpuUsage(c0);
+    return { rate: (steps * BATCH) / ((performance.now() - t0) / 1000), cpuMsPerSample: (c.user + c.system) / 1000 / (steps * BATCH) };
+  } finally {
+    await engine.close();
+  }
+}
+
+const records: BenchRecord[] = [];
+const load0 = loadavg()[0];
+const quick = process.env.HTPW_BENCH_QUICK === '1'; // smoke run of the bench itself
+for (const [preset, steps] of [['small', quick ? 2 : 40], ['large', quick ? 1 : 8]] as const) {
+  const one = await throughput(preset, 1, steps, quick ? 1 : 3);
+  const two = await throughput(preset, 2, steps, quick ? 1 : 3);
+  records.push(record(`train ${preset} batch ${BATCH}, 1 worker (in process)`, one.rate, null, 'samples/s'));
+  records.push(record(`train ${preset} batch ${BATCH}, 2 workers`, two.rate, one.rate, 'samples/s', 'baseline: 1 worker; ratio = data-parallel speedup (target >= 1.7x; needs 2 idle cores)'));
+  // load-independent view: CPU work per sample; ratio = 1 means no parallel overhead, so the
+  // speedup on W idle cores is bounded by W * ratio
+  records.push(record(`train ${preset} CPU time per sample, 2 workers vs 1`, two.cpuMsPerSample, one.cpuMsPerSample, 'ms', 'baseline: 1 worker CPU ms/sample; ratio = parallel efficiency (speedup on 2 idle cores <= 2 x ratio)'));
+}
+const rssMb = process.resourceUsage().maxRSS / 1024;
+records.push(record('peak RSS, training the large model (1 and 2 workers)', rssMb, 4096, 'MB', 'baseline: the 4 GB target'));
+records.push(record('load average (1 min) at start / cores', load0, null, 'load', `${cpus().length} cores; throughput is shared with whatever else runs`));
+if (quick) console.log(records);
+else writeResults('train', records);

@@ -1,0 +1,342 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../core/rng.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { splitIndices } from '../data/dataset.ts';
+import { macroF1 } from '../eval/metrics.ts';
+import { writeFileAtomic } from '../util/atomic_write.ts';
+import { ArgumentError, FormatError } from '../util/errors.ts';
+import { Progress } from '../util/progress.ts';
+import { argmaxRows, predictLogits } from './batch.ts';
+import { RUN_FILES, latestCheckpoint, loadCheckpoint, saveCheckpoint, saveRotating } from './checkpoint.ts';
+import { balancedSample, bindLoss, classCounts, type LossConfig } from './losses.ts';
+import type { Module } from './module.ts';
+import { buildModel, type ModelSpec } from './models/separable_cnn.ts';
+import { Ema, clipGradNorm, learningRate, makeOptimizer, type OptimizerConfig, type ScheduleConfig } from './optim.ts';
+import { DataParallelEngine, InProcessEngine, type GradEngine } from './parallel.ts';
+
+/**
+ * The trainer: epochs over seeded shuffles (or class-balanced draws), validation macro-F1 every
+ * epoch, best-checkpoint selection, early stopping, a JSONL log line per epoch, progress on
+ * stderr, rotating training checkpoints (last + previous) and exact resume.
+ *
+ * Exact resume: a training checkpoint holds the parameters and buffers, the optimizer slots and
+ * step count, the EMA, the data-order Rng state, the current epoch's example order and the
+ * position in it (epoch, batch, step), the best score so far and the early-stopping counter.
+ * Dropout masks are derived from (seed, step, shard) (batch.ts), the learning rate is a pure
+ * function of the step, so a run resumed from any checkpoint replays the same arithmetic and
+ * ends bit-identical to an uninterrupted run with the same seed (and worker count).
+ */
+
+export interface TrainConfig {
+  /** epochs (default 20) */
+  epochs: number;
+  /** examples per optimizer step (default 64); the last incomplete batch of an epoch is dropped */
+  batchSize: number;
+  /** peak learning rate (default 3e-3) */
+  lr: number;
+  /** default { kind: 'adamw', weightDecay: 1e-4 } */
+  optimizer: OptimizerConfig;
+  /** default cosine to 0 with one epoch of linear warmup (warmupEpochs 1) */
+  schedule: ScheduleConfig;
+  /** warmup length in epochs for the cosine schedule (converted to steps; default 1) */
+  warmupEpochs: number;
+  /** clip the global gradient norm (default 5; 0 = off) */
+  clipNorm: number;
+  /** EMA decay of the weights, used for validation and the best checkpoint (default 0 = off) */
+  emaDecay: number;
+  /** default weighted cross-entropy with sqrt inverse-frequency weights */
+  loss: LossConfig;
+  /** 'shuffle' (default): a seeded permutation per epoch; 'balanced': class-balanced draws */
+  sampler: 'shuffle' | 'balanced';
+  /** exponent of the balanced sampler (1 = uniform over classes; default 0.5) */
+  samplerPower: number;
+  /** stop after this many epochs without a better validation macro-F1 (default 0 = never) */
+  patience: number;
+  /** seed of the data order and dropout (default 0) */
+  seed: number;
+  /** also write a training checkpoint every K batches (default 0 = only at epoch ends) */
+  checkpointEveryBatches: number;
+  /** gradient workers: 1 = in process (default); >= 2 = worker_threads data parallel */
+  workers: number;
+  /** batch size of validation inference (default 512) */
+  evalBatchSize: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  epochs: 20, batchSize: 64, lr: 3e-3,
+  optimizer: { kind: 'adamw', weightDecay: 1e-4 },
+  schedule: { kind: 'cosine' }, warmupEpochs: 1,
+  clipNorm: 5, emaDecay: 0,
+  loss: { kind: 'weighted-ce', power: 0.5 },
+  sampler: 'shuffle', samplerPower: 0.5,
+  patience: 0, seed: 0, checkpointEveryBatches: 0, workers: 1, evalBatchSize: 512,
+};
+
+export function resolveTrainConfig(c: Partial<TrainConfig> = {}): TrainConfig {
+  const r: TrainConfig = { ...structuredClone(DEFAULT_TRAIN_CONFIG), ...structuredClone(c) };
+  const posInt = (v: number) => Number.isInteger(v) && v >= 1;
+  const natInt = (v: number) => Number.isInteger(v) && v >= 0;
+  const bad = (m: string) => new ArgumentError('train config', m);
+  if (!posInt(r.epochs)) throw bad(`epochs ${r.epochs} must be an integer >= 1`);
+  if (!(Number.isInteger(r.batchSize) && r.batchSize >= 2)) throw bad(`batchSize ${r.batchSize} must be an integer >= 2`);
+  if (!(r.lr > 0)) throw bad(`lr ${r.lr} must be > 0`);
+  if (!posInt(r.workers)) throw bad(`workers ${r.workers} must be an integer >= 1`);
+  if (!natInt(r.patience) || !natInt(r.checkpointEveryBatches) || !Number.isInteger(r.seed)) throw bad('patience, checkpointEveryBatches and seed must be integers >= 0');
+  if (!(r.clipNorm >= 0) || !(r.emaDecay >= 0 && r.emaDecay < 1) || !(r.warmupEpochs >= 0)) throw bad('clipNorm >= 0, emaDecay in [0, 1), warmupEpochs >= 0');
+  if (r.sampler !== 'shuffle' && r.sampler !== 'balanced') throw bad(`sampler "${r.sampler as string}" (shuffle, balanced)`);
+  if (r.workers > r.batchSize) throw bad(`workers ${r.workers} > batchSize ${r.batchSize}`);
+  return r;
+}
+
+/** Examples and the train / validation index sets. */
+export interface TrainData {
+  x: Float32Array;
+  shape: [number, number, number];
+  y: Int32Array;
+  numClasses: number;
+  train: Int32Array;
+  val: Int32Array;
+}
+
+/** TrainData from a Dataset's train (0) and val (1) splits. */
+export function trainDataOf(ds: Dataset): TrainData {
+  return { x: ds.x, shape: ds.shape, y: ds.y, numClasses: ds.classes.length, train: splitIndices(ds, 'train'), val: splitIndices(ds, 'val') };
+}
+
+export interface EpochLog {
+  epoch: number;
+  step: number;
+  lr: number;
+  trainLoss: number;
+  valMacroF1: number;
+  valAccuracy: number;
+  best: boolean;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number;
+  step: number;
+  loss: number;
+}
+
+export interface TrainOptions {
+  spec: ModelSpec;
+  /** the model to train (default: built from spec); data parallel needs a spec-buildable model */
+  model?: Module;
+  data: TrainData;
+  config?: Partial<TrainConfig>;
+  /** run directory: checkpoints (last.ckpt, prev.ckpt, best.ckpt) and train.jsonl; none when absent */
+  outDir?: string;
+  /** continue from the newest readable checkpoint in outDir (fresh start when there is none) */
+  resume?: boolean;
+  quiet?: boolean;
+  /** called after every optimizer step (tests throw here to simulate a kill) */
+  onBatch?: (b: BatchInfo) => void;
+  /** receives human-readable notes (resume source, rejected checkpoints, early stop) */
+  onNote?: (msg: string) => void;
+  /** extra JSON stored in every checkpoint's meta.extra */
+  extra?: Record<string, unknown>;
+}
+
+export interface TrainResult {
+  model: Module;
+  history: EpochLog[];
+  bestEpoch: number;
+  bestValMacroF1: number;
+  stoppedEarly: boolean;
+  resumedFrom: string | null;
+  /** best weights (also loaded into `model` at the end) */
+  bestState: Map<string, Float32Array>;
+}
+
+interface Progress_ {
+  epoch: number;
+  batch: number;
+  step: number;
+  rng: Array<number | null>;
+  bestScore: number | null;
+  bestEpoch: number;
+  badEpochs: number;
+  history: EpochLog[];
+  done: boolean;
+  stoppedEarly: boolean;
+  lossSum: number;
+  lossCount: number;
+  epochSeconds: number;
+}
+
+function stepsPerEpoch(n: number, B: number): number {
+  return n >= B ? Math.floor(n / B) : n >= 2 ? 1 : 0;
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const cfg = resolveTrainConfig(opts.config);
+  const { data } = opts;
+  const note = opts.onNote ?? (() => {});
+  if (data.train.length < 2) throw new ArgumentError('train', `need at least 2 training examples, got ${data.train.length}`);
+  if (data.val.length === 0) throw new ArgumentError('train', 'need a validation split (val) for model selection');
+  const model = opts.model ?? buildModel(opts.spec);
+  model.train();
+  const counts = classCounts(data.y, data.train, data.numClasses);
+  const loss = bindLoss(cfg.loss, counts);
+  const named = model.namedTrainable();
+  const opt = makeOptimizer(cfg.optimizer, named, cfg.lr);
+  const ema = cfg.emaDecay > 0 ? new Ema(cfg.emaDecay, model) : null;
+  const nb = stepsPerEpoch(data.train.length, cfg.batchSize);
+  const totalSteps = nb * cfg.epochs;
+  const schedule: ScheduleConfig = cfg.schedule.kind === 'cosine' && cfg.schedule.warmupSteps === undefined
+    ? { ...cfg.schedule, warmupSteps: Math.round(cfg.warmupEpochs * nb) } : cfg.schedule;
+  const rng = new Rng(cfg.seed);
+  let perm: Int32Array | null = null;
+  let bestState = model.stateDict();
+  const st: Progress_ = {
+    epoch: 0, batch: 0, step: 0, rng: rng.getState(), bestScore: null, bestEpoch: -1, badEpochs: 0,
+    history: [], done: false, stoppedEarly: false, lossSum: 0, lossCount: 0, epochSeconds: 0,
+  };
+  const out = opts.outDir;
+  if (out) mkdirSync(out, { recursive: true });
+  let resumedFrom: string | null = null;
+
+  if (opts.resume && out) {
+    const { checkpoint: ck, rejected } = latestCheckpoint(out);
+    for (const e of rejected) note(`resume: skipped unusable checkpoint: ${e.message}`);
+    if (ck) {
+      model.loadStateDict(ck.state, { shapes: ck.shapes });
+      opt.loadStateDict(ck.optimizer!);
+      if (ema) {
+        if (!ck.ema) throw new FormatError(ck.path, 'config has an EMA but the checkpoint has none');
+        ema.loadStateDict(ck.ema);
+      }
+      const saved = (ck.meta.train as { config?: Partial<TrainConfig> }).config ?? {};
+      for (const k of ['batchSize', 'seed', 'sampler', 'epochs', 'workers', 'lr'] as const) {
+        if (saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(cfg[k])) {
+          if (k === 'batchSize' && (ck.meta.train as Progress_).batch > 0) throw new ArgumentError('train', `cannot resume mid-epoch with batchSize ${cfg.batchSize}: the checkpoint used ${saved.batchSize}`);
+          note(`resume: ${k} is ${JSON.stringify(cfg[k])}, the checkpoint's run used ${JSON.stringify(saved[k])}; the result will differ from an uninterrupted run`);
+        }
+      }
+      Object.assign(st, ck.meta.train as Progress_);
+      rng.setState(st.rng.map((v) => (v === null ? NaN : v)));
+      perm = ck.perm;
+      if (st.batch > 0 && perm === null) throw new FormatError(ck.path, 'mid-epoch checkpoint without the epoch order');
+      const bestPath = join(out, RUN_FILES.best);
+      if (st.bestEpoch >= 0 && existsSync(bestPath)) {
+        bestState = loadCheckpoint(bestPath).state;
+      }
+      resumedFrom = ck.path;
+      note(`resumed from ${ck.path} at epoch ${st.epoch + 1}, batch ${st.batch}, step ${st.step}`);
+      truncateLog(join(out, RUN_FILES.log), st.history.length);
+    } else if (rejected.length > 0) {
+      throw new FormatError(out, `no usable checkpoint to resume from (${rejected.map((e) => e.message).join('; ')})`);
+    }
+  } else if (out) {
+    writeFileAtomic(join(out, RUN_FILES.log), '');
+  }
+
+  const save = () => {
+    if (!out) return;
+    st.rng = rng.getState().map((v) => (Number.isNaN(v) ? null : v));
+    saveRotating(out, {
+      kind: 'train', spec: opts.spec, model, optimizer: opt.stateDict(), ema: ema?.stateDict() ?? null,
+      train: { ...st, config: cfg }, perm: st.batch > 0 ? perm : null, extra: opts.extra,
+    });
+  };
+
+  let engine: GradEngine | null = null;
+  try {
+    engine = cfg.workers >= 2
+      ? await DataParallelEngine.start({ model, spec: opts.spec, data, loss, lossConfig: cfg.loss, classCounts: counts, seed: cfg.seed, workers: cfg.workers })
+      : new InProcessEngine(model, data, loss, cfg.seed);
+
+    while (!st.done && st.epoch < cfg.epochs) {
+      const epochStart = Date.now();
+      if (st.batch === 0 || perm === null) {
+        perm = cfg.sampler === 'balanced'
+          ? balancedSample(data.y, data.train, data.numClasses, data.train.length, rng, cfg.samplerPower)
+          : data.train.slice();
+        if (cfg.sampler === 'shuffle') rng.shuffle(perm);
+        st.batch = 0;
+        st.lossSum = 0;
+        st.lossCount = 0;
+        st.epochSeconds = 0;
+      }
+      const progress = new Progress(`epoch ${st.epoch + 1}/${cfg.epochs}`, { total: nb * cfg.batchSize, unit: 'samples', quiet: opts.quiet });
+      if (st.batch > 0) progress.update(st.batch * cfg.batchSize);
+      let lr = opt.lr;
+      for (let b = st.batch; b < nb; b++) {
+        const idx = perm.subarray(b * cfg.batchSize, Math.min(perm.length, (b + 1) * cfg.batchSize));
+        lr = learningRate(schedule, cfg.lr, st.step, totalSteps);
+        opt.lr = lr;
+        const l = await engine.compute(idx, st.step);
+        if (!Number.isFinite(l)) throw new ArgumentError('train', `loss is ${l} at epoch ${st.epoch + 1}, batch ${b} (lower lr or enable clipping)`);
+        if (cfg.clipNorm > 0) clipGradNorm(model.parameters(), cfg.clipNorm);
+        opt.step();
+        ema?.update(model);
+        st.step++;
+        st.batch = b + 1;
+        st.lossSum += l;
+        st.lossCount++;
+        progress.tick(idx.length, `loss ${(st.lossSum / st.lossCount).toFixed(4)} lr ${lr.toExponential(2)}`);
+        opts.onBatch?.({ epoch: st.epoch, batch: b, step: st.step, loss: l });
+        if (cfg.checkpointEveryBatches > 0 && st.batch % cfg.checkpointEveryBatches === 0 && st.batch < nb) {
+          st.epochSeconds += (Date.now() - epochStart) / 1000;
+          save();
+        }
+      }
+      // validation (with EMA weights when enabled)
+      const restore = ema ? ema.swapInto(model) : null;
+      let f1: number, acc: number, state: Map<string, Float32Array>;
+      try {
+        const { logits, numClasses } = predictLogits(model, data.x, data.shape, data.val, cfg.evalBatchSize);
+        const pred = argmaxRows(logits, numClasses);
+        const yv = data.val.map((i) => data.y[i]);
+        f1 = macroF1(yv, pred, data.numClasses);
+        let ok = 0;
+        for (let i = 0; i < yv.length; i++) if (yv[i] === pred[i]) ok++;
+        acc = ok / yv.length;
+        state = model.stateDict();
+      } finally {
+        restore?.();
+      }
+      const better = st.bestScore === null || f1 > st.bestScore;
+      if (better) {
+        st.bestScore = f1;
+        st.bestEpoch = st.epoch;
+        st.badEpochs = 0;
+        bestState = state;
+        if (out) saveCheckpoint(join(out, RUN_FILES.best), { kind: 'model', spec: opts.spec, model, state, extra: { ...opts.extra, epoch: st.epoch + 1, valMacroF1: f1, config: cfg } });
+      } else st.badEpochs++;
+      const seconds = st.epochSeconds + (Date.now() - epochStart) / 1000;
+      const entry: EpochLog = {
+        epoch: st.epoch + 1, step: st.step, lr, trainLoss: st.lossSum / Math.max(1, st.lossCount), valMacroF1: f1, valAccuracy: acc,
+        best: better, seconds, samplesPerSec: (nb * cfg.batchSize) / Math.max(1e-9, seconds),
+      };
+      progress.finish(`loss ${entry.trainLoss.toFixed(4)} val macro-F1 ${f1.toFixed(4)}${better ? ' (best)' : ''}`);
+      st.history.push(entry);
+      if (out) appendFileSync(join(out, RUN_FILES.log), `${JSON.stringify(entry)}\n`);
+      st.epoch++;
+      st.batch = 0;
+      perm = null;
+      if (cfg.patience > 0 && st.badEpochs >= cfg.patience) {
+        st.stoppedEarly = true;
+        st.done = true;
+        note(`early stop after epoch ${st.epoch}: no better validation macro-F1 for ${cfg.patience} epochs`);
+      }
+      if (st.epoch >= cfg.epochs) st.done = true;
+      save();
+    }
+  } finally {
+    await engine?.close();
+  }
+  model.loadStateDict(bestState);
+  return { model, history: st.history, bestEpoch: st.bestEpoch + 1, bestValMacroF1: st.bestScore ?? NaN, stoppedEarly: st.stoppedEarly, resumedFrom, bestState };
+}
+
+/** Keep the first `lines` lines of the JSONL log (drop epochs the checkpoint does not cover). */
+function truncateLog(path: string, lines: number): void {
+  const keep = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, lines) : [];
+  writeFileAtomic(path, keep.map((l) => `${l}\n`).join(''));
+}
