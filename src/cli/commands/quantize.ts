@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import { splitIndices, type Dataset } from '../../data/dataset.ts';
+import { loadMitbih } from '../../data/mitbih/load.ts';
+import { macroF1 } from '../../eval/metrics.ts';
+import { argmaxRows, predictLogits } from '../../nn/batch.ts';
+import { loadModel } from '../../nn/checkpoint.ts';
+import { withRrChannels } from '../../nn/features.ts';
+import { trainDataOf } from '../../nn/trainer.ts';
+import { convertToIntModel } from '../../quant/convert.ts';
+import type { IntModel, RoundingMode } from '../../quant/int_model.ts';
+import { writeIntModel } from '../../quant/int_model_io.ts';
+import { ptq } from '../../quant/ptq.ts';
+import { qatFineTune } from '../../quant/qat.ts';
+import { dequantizeOutput, quantizeInput, simulateBatch } from '../../quant/simulator.ts';
+import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Command } from '../command.ts';
+
+/**
+ * `hypertinypw quantize`: float checkpoint -> IntModel (.htpw) by post-training quantization
+ * (calibration on training examples) or quantization-aware fine-tuning (BN frozen, EMA ranges),
+ * then the test split (DS2) through the bit-exact simulator: macro-F1 (argmax) of the float
+ * model and of the IntModel, and how often their predictions agree.
+ */
+
+const HELP = `hypertinypw quantize: quantize a trained checkpoint to an INT8 IntModel (.htpw)
+
+usage:
+  hypertinypw quantize <checkpoint> --data <dir> --task <aami|binary> --method <ptq|qat> --out <model.htpw> [options]
+
+options:
+  --data <dir>             MIT-BIH directory (e.g. data/demo/mitdb)
+  --task aami|binary       the checkpoint's task (default aami)
+  --method ptq|qat         post-training quantization or QAT fine-tuning (default ptq)
+  --calib minmax|ema|percentile   calibration method (default minmax)
+  --percentile P           for --calib percentile (default 99.99)
+  --calib-examples N       training examples used for calibration (default 4096)
+  --epochs N               QAT epochs (default 3)
+  --lr X                   QAT learning rate (default 5e-4)
+  --batch-size N           QAT batch size (default 64)
+  --rounding double|single requantization rounding (default double, TFLite Micro's)
+  --qat-dir <dir>          QAT run directory (checkpoints, train.jsonl; default none)
+  --cache <dir>            preprocessed-beat cache (default .cache/hypertinypw)
+  --rr                     the checkpoint was trained with the 4 RR-ratio channels (default: read
+                           from the checkpoint's meta.extra.rrChannels)
+  --quiet                  no progress output`;
+
+function subset(ds: Dataset, idx: Int32Array, max: number): { x: Float32Array; shape: [number, number, number] } {
+  const n = Math.min(max, idx.length);
+  const row = ds.shape[1] * ds.shape[2];
+  const x = new Float32Array(n * row);
+  for (let i = 0; i < n; i++) {
+    const s = idx[Math.floor((i * idx.length) / n)];
+    x.set(ds.x.subarray(s * row, (s + 1) * row), i * row);
+  }
+  return { x, shape: [n, ds.shape[1], ds.shape[2]] };
+}
+
+/** Test-split predictions of the IntModel through the simulator (batches of 512). */
+export function simulatePredictions(im: IntModel, ds: Dataset, idx: Int32Array): Int32Array {
+  const row = ds.shape[1] * ds.shape[2];
+  const K = im.tensors[im.outputId].shape[0];
+  const pred = new Int32Array(idx.length);
+  for (let s = 0; s < idx.length; s += 512) {
+    const part = idx.subarray(s, Math.min(idx.length, s + 512));
+    const x = new Float32Array(part.length * row);
+    part.forEach((e, i) => x.set(ds.x.subarray(e * row, (e + 1) * row), i * row));
+    const out = dequantizeOutput(im, simulateBatch(im, quantizeInput(im, x), part.length));
+    pred.set(argmaxRows(out, K), s);
+  }
+  return pred;
+}
+
+export const quantizeCommand: Command = {
+  name: 'quantize',
+  summary: 'quantize a checkpoint to an INT8 IntModel (PTQ or QAT) and check it in the simulator',
+  help: HELP,
+  async run(args: string[]): Promise<number> {
+    const p = parseArgs(args, ['rr', 'quiet']);
+    checkKnownFlags(p, ['data', 'task', 'method', 'calib', 'percentile', 'calib-examples', 'epochs', 'lr', 'batch-size', 'rounding', 'qat-dir', 'cache', 'rr', 'quiet', 'out']);
+    const ckpt = p.positional[0];
+    if (ckpt === undefined) throw new UsageError('quantize needs a <checkpoint> argument');
+    if (!existsSync(ckpt)) throw new UsageError(`checkpoint ${ckpt} does not exist`);
+    const data = stringFlag(p, 'data');
+    const out = stringFlag(p, 'out');
+    const task = stringFlag(p, 'task', 'aami');
+    const method = stringFlag(p, 'method', 'ptq');
+    const calib = stringFlag(p, 'calib', 'minmax');
+    const rounding = stringFlag(p, 'rounding', 'double') as RoundingMode;
+    if (data === undefined) throw new UsageError('--data <dir> is required');
+    if (out === undefined) throw new UsageError('--out <model.htpw> is required');
+    if (task !== 'aami' && task !== 'binary') throw new UsageError(`--task must be aami or binary, got "${task}"`);
+    if (method !== 'ptq' && method !== 'qat') throw new UsageError(`--method must be ptq or qat, got "${method}"`);
+    if (calib !== 'minmax' && calib !== 'ema' && calib !== 'percentile') throw new UsageError(`--calib must be minmax, ema or percentile, got "${calib}"`);
+    if (rounding !== 'double' && rounding !== 'single') throw new UsageError(`--rounding must be double or single, got "${rounding as string}"`);
+    const quiet = p.flags.get('quiet') === true;
+    const t0 = Date.now();
+
+    const { model, checkpoint } = loadModel(ckpt);
+    const extra = (checkpoint.meta.extra ?? {}) as { rrChannels?: boolean };
+    const rr = p.flags.get('rr') === true || extra.rrChannels === true;
+    const raw = loadMitbih({ dir: data, task, cacheDir: stringFlag(p, 'cache', '.cache/hypertinypw') });
+    const ds = rr ? withRrChannels(raw) : raw;
+    const cfg = model.config;
+    if (ds.shape[1] !== cfg.inputLength || ds.shape[2] !== cfg.inputChannels || ds.classes.length !== cfg.numClasses) {
+      throw new UsageError(`checkpoint takes [${cfg.inputLength}, ${cfg.inputChannels}] -> ${cfg.numClasses} classes, data is [${ds.shape[1]}, ${ds.shape[2]}] with ${ds.classes.length} classes (check --task / --rr)`);
+    }
+    const train = splitIndices(ds, 'train');
+    const test = splitIndices(ds, 'test');
+    const yt = test.map((i) => ds.y[i]);
+    const K = ds.classes.length;
+    const floatPred = argmaxRows(predictLogits(model, ds.x, ds.shape, test).logits, K);
+    const floatF1 = macroF1(yt, floatPred, K);
+
+    const meta = { task: ds.name, classes: ds.classes, source: ckpt, method };
+    let im: IntModel;
+    if (method === 'ptq') {
+      im = ptq(model, subset(ds, train, numberFlag(p, 'calib-examples', 4096)!), { method: calib, percentile: numberFlag(p, 'percentile'), rounding, name: `${ds.name}-ptq`, meta }).intModel;
+    } else {
+      const res = await qatFineTune(model, trainDataOf(ds), {
+        epochs: numberFlag(p, 'epochs', 3)!, lr: numberFlag(p, 'lr', 5e-4)!, outDir: stringFlag(p, 'qat-dir'), quiet, rounding,
+        calibMethod: calib, calibExamples: numberFlag(p, 'calib-examples', 4096), config: { batchSize: numberFlag(p, 'batch-size', 64)! },
+        onNote: (m) => { if (!quiet) console.error(`quantize: ${m}`); },
+      });
+      im = convertToIntModel(model, res.ranges, { rounding, name: `${ds.name}-qat`, meta: { ...meta, qatEpochs: res.result.history.length, qatBestEpoch: res.result.bestEpoch } });
+    }
+    writeIntModel(out, im);
+    const intPred = simulatePredictions(im, ds, test);
+    let agree = 0;
+    for (let i = 0; i < test.length; i++) if (intPred[i] === floatPred[i]) agree++;
+    console.log(JSON.stringify({
+      out, method, calib, rounding, testExamples: test.length, floatMacroF1: floatF1, intMacroF1: macroF1(yt, intPred, K),
+      predictionAgreement: agree / Math.max(1, test.length), seconds: (Date.now() - t0) / 1000,
+    }));
+    return 0;
+  },
+};
