@@ -6,3 +6,7 @@ export * from './deployable.ts';
 export * from './cost.ts';
 export * from './bytes.ts';
 export * from './ablations.ts';
+export * from './fake_quant_generated.ts';
+export * from './generator_float.ts';
+export * from './hyper_model.ts';
+export * from './compress.ts';

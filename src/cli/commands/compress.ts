@@ -1,0 +1,62 @@
+import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { loadMitbih } from '../../data/mitbih/load.ts';
+import { splitIndices } from '../../data/dataset.ts';
+import { accountBytes, formatByteTable } from '../../hyper/bytes.ts';
+import { compressLowRank, compressToDeployable, type CalibrationData } from '../../hyper/compress.ts';
+import { writeDeployable } from '../../hyper/deployable.ts';
+import { HyperModel, loadHyperModel } from '../../hyper/hyper_model.ts';
+
+/**
+ * `hypertinypw compress <checkpoint> --out <model.htpd> --data <mitdb dir>`: a HyperModel (or
+ * trained low-rank) checkpoint written by trainHyperModel -> deployable file + byte table.
+ * The generator knobs are the checkpoint's (meta.extra.hyper); --knobs only checks them.
+ */
+export const compressCommand: Command = {
+  name: 'compress',
+  summary: 'compress a HyperTinyPW checkpoint into a deployable (generator + codes + INT8 backbone)',
+  help: [
+    'usage: hypertinypw compress <checkpoint> --out <model.htpd> --data <mitdb dir> [--task aami|binary]',
+    '                             [--calib N] [--knobs dz,dh,r] [--rounding double|single] [--name NAME]',
+    '',
+    'Folds the BatchNorm after each generated PW into the stored generator (gains or the next',
+    'layer), calibrates activation ranges on N training examples (default 1024), converts the',
+    'backbone to INT8, quantizes the generator and writes the deployable; prints its bytes.',
+    '',
+    '  --knobs dz,dh,r   expected generator knobs (an error if the checkpoint has others)',
+  ].join('\n'),
+  async run(args: string[]): Promise<number> {
+    const p = parseArgs(args);
+    checkKnownFlags(p, ['out', 'data', 'task', 'calib', 'knobs', 'rounding', 'name']);
+    if (p.positional.length !== 1) throw new UsageError('expected exactly one checkpoint (see --help)');
+    const out = stringFlag(p, 'out');
+    const dir = stringFlag(p, 'data');
+    if (!out || !dir) throw new UsageError('--out and --data are required');
+    const task = stringFlag(p, 'task', 'aami') as 'aami' | 'binary';
+    const rounding = stringFlag(p, 'rounding', 'double') as 'double' | 'single';
+    if (rounding !== 'double' && rounding !== 'single') throw new UsageError(`--rounding must be double or single, got ${rounding}`);
+    const model = loadHyperModel(p.positional[0]);
+    const knobs = stringFlag(p, 'knobs');
+    if (knobs !== undefined) {
+      if (!(model instanceof HyperModel)) throw new UsageError('--knobs given for a low-rank checkpoint');
+      const [dz, dh, r] = knobs.split(',').map(Number);
+      const k = model.knobs;
+      if (k.dz !== dz || k.dh !== dh || k.rank !== r) throw new UsageError(`checkpoint knobs are ${k.dz},${k.dh},${k.rank}, not ${knobs}`);
+    }
+    const ds = loadMitbih({ dir, task, rr: false });
+    const [, L, C] = ds.shape;
+    const row = L * C;
+    const train = splitIndices(ds, 'train');
+    const n = Math.min(numberFlag(p, 'calib', 1024)!, train.length);
+    const x = new Float32Array(n * row);
+    for (let i = 0; i < n; i++) {
+      const s = train[Math.floor((i * train.length) / n)];
+      x.set(ds.x.subarray(s * row, (s + 1) * row), i * row);
+    }
+    const calib: CalibrationData = { x, shape: [n, L, C] };
+    const name = stringFlag(p, 'name');
+    const { deployable } = model instanceof HyperModel ? compressToDeployable(model, calib, { rounding, name }) : compressLowRank(model, calib, { rounding, name });
+    writeDeployable(out, deployable);
+    console.log(formatByteTable(accountBytes(deployable), out));
+    return 0;
+  },
+};
