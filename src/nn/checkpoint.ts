@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeContainer, writeContainer, type Blob } from '../util/container.ts';
+import { readContainer, writeContainer, type Blob } from '../util/container.ts';
 import { FormatError } from '../util/errors.ts';
 import type { Module } from './module.ts';
 import { buildModel, type ModelSpec, type SeparableCnn } from './models/separable_cnn.ts';
@@ -77,18 +77,9 @@ export function saveCheckpoint(path: string, o: SaveCheckpointOptions): void {
 /**
  * Read and verify a checkpoint. Throws FormatError on a wrong magic / version, a truncation, a
  * bad checksum or missing entries.
- * NOTE: reads the bytes into a plain Uint8Array view before decoding: container.ts's
- * readContainer hands decodeContainer a Node Buffer, whose slice() is a view, so its blobs would
- * alias the whole file buffer (same workaround as src/data/mitbih/load.ts).
  */
 export function loadCheckpoint(path: string): CheckpointContents {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new FormatError(path, `cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const c = decodeContainer(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), CHECKPOINT_MAGIC, CHECKPOINT_VERSION, path);
+  const c = readContainer(path, CHECKPOINT_MAGIC, CHECKPOINT_VERSION);
   const meta = c.meta;
   if (meta.kind !== 'model' && meta.kind !== 'train') throw new FormatError(path, `checkpoint kind "${String(meta.kind)}" is neither 'model' nor 'train'`);
   const shapesMeta = (meta.shapes ?? {}) as Record<string, number[]>;
