@@ -1,0 +1,313 @@
+/**
+ * The sweep: every variant of a Pareto plot, trained and evaluated through the real pipeline,
+ * one ResultRecord line per model in <out>/results.jsonl (appendResult), per-example test
+ * predictions in <out>/preds/<id>.json, model files and training runs in <out>/runs/.
+ *
+ * Resumable at two levels: ids already in results.jsonl are skipped, and every training stage
+ * runs train() with resume in its own run directory (a killed training continues from its last
+ * checkpoint; a finished one only reloads best.ckpt). Intermediate integer models (the QAT'd
+ * small backbone the 4-bit and low-rank ablations start from) are kept as files and reused.
+ *
+ * Config (JSON; every field but task and out optional; defaults in DEFAULT_SWEEP):
+ *   task         'mitbih-aami' | 'mitbih-binary' | 'kws12'
+ *   data         data directory (default: ../shared/data/mitdb if it exists, else data/demo/mitdb;
+ *                ../shared/data/speech-commands for kws12); relative paths are relative to the
+ *                current directory, like every CLI path
+ *   out          output directory
+ *   cacheDir     preprocessed-data cache (default .cache/hypertinypw)
+ *   seeds        training seeds (model init and data order), default [0]
+ *   variants     which of float-large, int8-large, pw-int8, pw-lowrank, pw-4bit, hypertinypw
+ *   small        { preset, overrides, train }  the small backbone (pw-* and hypertinypw)
+ *   large        { preset, overrides, train }  the large float CNN (float-large, int8-large)
+ *   quantize     { large: 'ptq' | 'qat', small: 'ptq' | 'qat', qat: { epochs, lr }, calibration }
+ *   lowRank      { ranks: [...] }
+ *   hyper        { base: 'mitbih' | 'apnea', grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone }
+ *   bootstrap    { resamples, seed }
+ */
+
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Dataset } from '../data/dataset.ts';
+import { appendResult, readResults, type ByteBreakdown, type CurvePoint, type ResultRecord } from '../eval/results.ts';
+import type { GeneratorKnobs } from '../hyper/config.ts';
+import type { Deployable } from '../hyper/deployable.ts';
+import type { SeparableCnn, SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
+import type { TrainConfig } from '../nn/trainer.ts';
+import type { IntModel } from '../quant/int_model.ts';
+import { ArgumentError } from '../util/errors.ts';
+import { checkTask, defaultDataDir, describeDataset, loadTask, smallPresetOf, type TaskName } from './data.ts';
+import { evaluate, resultRecord, savePredictions, type Evaluable } from './evaluate.ts';
+import {
+  VARIANTS, floatBytes, intBytes, knobsOf, modelConfigFor, pw4bit, pwInt8, quantizeModel, readIntegerModel, trainFloat, trainHyper, trainLowRank,
+  writeIntegerModel, type VariantName,
+} from './variants.ts';
+
+export interface ModelStage {
+  preset?: string;
+  overrides?: Partial<SeparableCnnConfig>;
+  train?: Partial<TrainConfig>;
+}
+
+export interface SweepConfig {
+  name?: string;
+  task: TaskName;
+  data?: string;
+  out: string;
+  cacheDir?: string;
+  seeds?: number[];
+  variants?: VariantName[];
+  small?: ModelStage;
+  large?: ModelStage;
+  quantize?: { large?: 'ptq' | 'qat'; small?: 'ptq' | 'qat'; qat?: { epochs: number; lr: number }; calibration?: number };
+  lowRank?: { ranks: number[] };
+  hyper?: { base?: 'mitbih' | 'apnea'; grid?: Partial<GeneratorKnobs>[]; train?: Partial<TrainConfig>; initFromBackbone?: boolean };
+  bootstrap?: { resamples?: number; seed?: number };
+}
+
+/** Defaults applied under a config (documented in configs/README.md). */
+export const DEFAULT_SWEEP = {
+  cacheDir: '.cache/hypertinypw',
+  seeds: [0],
+  variants: [...VARIANTS] as VariantName[],
+  smallTrain: { epochs: 12, batchSize: 64, lr: 3e-3 } as Partial<TrainConfig>,
+  largeTrain: { epochs: 6, batchSize: 64, lr: 2e-3 } as Partial<TrainConfig>,
+  quantize: { large: 'ptq' as const, small: 'qat' as const, qat: { epochs: 2, lr: 5e-4 }, calibration: 512 },
+  ranks: [4, 8],
+  grid: [{ dz: 4, dh: 12, rank: 3 }, { dz: 6, dh: 16, rank: 4 }, { dz: 8, dh: 24, rank: 8 }] as Partial<GeneratorKnobs>[],
+  bootstrap: { resamples: 1000, seed: 0 },
+};
+
+/** Plot label of a variant without grid knobs. */
+export const DEFAULT_LABEL: Record<VariantName, string> = {
+  'float-large': 'float32', 'int8-large': 'INT8', 'pw-int8': 'PW INT8', 'pw-lowrank': '', 'pw-4bit': 'PW 4-bit', hypertinypw: '',
+};
+
+export interface SweepJob {
+  id: string;
+  variant: VariantName;
+  seed: number;
+  /** label of the point in plots (e.g. 'dz4-dh12-r3', 'r8') */
+  label: string;
+  config: Record<string, unknown>;
+}
+
+export function readSweepConfig(path: string): SweepConfig {
+  if (!existsSync(path)) throw new ArgumentError('sweep', `config file ${path} does not exist`);
+  let c: SweepConfig;
+  try {
+    c = JSON.parse(readFileSync(path, 'utf8')) as SweepConfig;
+  } catch (e) {
+    throw new ArgumentError('sweep', `config file ${path} is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof c.out !== 'string') throw new ArgumentError('sweep', `${path}: "out" (output directory) is required`);
+  checkTask(c.task);
+  return c;
+}
+
+function knobLabel(k: Partial<GeneratorKnobs>): string {
+  const g = knobsOf({ knobs: k });
+  return `dz${g.dz}-dh${g.dh}-r${g.rank}`;
+}
+
+/** The list of models a config trains and evaluates, in run order (cheap small models first). */
+export function sweepJobs(c: SweepConfig): SweepJob[] {
+  const variants = new Set(c.variants ?? DEFAULT_SWEEP.variants);
+  for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new ArgumentError('sweep', `unknown variant "${v}" (${VARIANTS.join(', ')})`);
+  const jobs: SweepJob[] = [];
+  const add = (variant: VariantName, seed: number, label: string, config: Record<string, unknown>) =>
+    jobs.push({ id: `${c.task}.${variant}${label ? `.${label}` : ''}.s${seed}`, variant, seed, label, config: { ...config, label: label || DEFAULT_LABEL[variant] } });
+  for (const seed of c.seeds ?? DEFAULT_SWEEP.seeds) {
+    if (variants.has('pw-int8')) add('pw-int8', seed, '', {});
+    if (variants.has('pw-4bit')) add('pw-4bit', seed, '', { pwBits: 4 });
+    if (variants.has('pw-lowrank')) for (const r of c.lowRank?.ranks ?? DEFAULT_SWEEP.ranks) add('pw-lowrank', seed, `r${r}`, { rank: r });
+    if (variants.has('hypertinypw')) for (const k of c.hyper?.grid ?? DEFAULT_SWEEP.grid) add('hypertinypw', seed, knobLabel(k), { knobs: knobsOf({ knobs: k, base: c.hyper?.base }) });
+    if (variants.has('float-large')) add('float-large', seed, '', {});
+    if (variants.has('int8-large')) add('int8-large', seed, '', { method: c.quantize?.large ?? DEFAULT_SWEEP.quantize.large });
+  }
+  return jobs;
+}
+
+export interface SweepOptions {
+  quiet?: boolean;
+  /** progress lines (default: stderr) */
+  log?: (msg: string) => void;
+  /** called after each model's line is appended (tests throw here to simulate a kill) */
+  onJobDone?: (job: SweepJob, record: ResultRecord) => void;
+  /** an already loaded dataset (tests) */
+  dataset?: Dataset;
+  /** only list what would run */
+  dryRun?: boolean;
+}
+
+export interface SweepSummary {
+  resultsPath: string;
+  ran: string[];
+  skipped: string[];
+  failed: { id: string; error: string }[];
+  seconds: number;
+}
+
+function fmt(s: number): string {
+  return s < 60 ? `${s.toFixed(0)}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${(s / 3600).toFixed(1)}h`;
+}
+
+/** Run (or continue) a sweep. */
+export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<SweepSummary> {
+  const t0 = Date.now();
+  const log = o.log ?? ((m: string) => { if (!o.quiet) process.stderr.write(`${m}\n`); });
+  const out = c.out;
+  mkdirSync(out, { recursive: true });
+  const resultsPath = join(out, 'results.jsonl');
+  const done = new Set(existsSync(resultsPath) ? readResults(resultsPath).records.map((r) => r.id) : []);
+  const jobs = sweepJobs(c);
+  const todo = jobs.filter((j) => !done.has(j.id));
+  log(`sweep ${c.name ?? c.task}: ${jobs.length} models, ${jobs.length - todo.length} already in ${resultsPath}, ${todo.length} to run`);
+  const summary: SweepSummary = { resultsPath, ran: [], skipped: jobs.filter((j) => done.has(j.id)).map((j) => j.id), failed: [], seconds: 0 };
+  if (o.dryRun || todo.length === 0) {
+    for (const j of jobs) log(`  ${done.has(j.id) ? 'done' : 'todo'}  ${j.id}`);
+    summary.seconds = (Date.now() - t0) / 1000;
+    return summary;
+  }
+  const data = c.data ?? defaultDataDir(c.task).dir;
+  const ds = o.dataset ?? loadTask(c.task, data, { cacheDir: c.cacheDir ?? DEFAULT_SWEEP.cacheDir, onProgress: o.quiet ? undefined : log });
+  log(`data: ${describeDataset(ds)}`);
+  const runs = join(out, 'runs', c.task);
+  const bootstrap = { ...DEFAULT_SWEEP.bootstrap, ...(c.bootstrap ?? {}) };
+  const quant = { ...DEFAULT_SWEEP.quantize, ...(c.quantize ?? {}) };
+  const smallPreset = c.small?.preset ?? smallPresetOf(c.task);
+  const largePreset = c.large?.preset ?? (c.task === 'kws12' ? 'kws' : 'large');
+  const smallTrain = { ...DEFAULT_SWEEP.smallTrain, ...(c.small?.train ?? {}) };
+  const largeTrain = { ...DEFAULT_SWEEP.largeTrain, ...(c.large?.train ?? {}) };
+  const note = (m: string) => log(`  ${m}`);
+
+  // shared intermediate stages, memoized per seed
+  const smallCfg = (seed: number) => modelConfigFor(ds, smallPreset, { ...(c.small?.overrides ?? {}), seed });
+  const largeCfg = (seed: number) => modelConfigFor(ds, largePreset, { ...(c.large?.overrides ?? {}), seed });
+  const memo = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, f: () => Promise<T>): Promise<T> => {
+    if (!memo.has(key)) memo.set(key, f());
+    return memo.get(key) as Promise<T>;
+  };
+  const backbone = (seed: number) => once(`small.${seed}`, async () => {
+    log(`  training the small backbone (${smallPreset}, seed ${seed}, ${smallTrain.epochs} epochs) in ${join(runs, `small.s${seed}`)}`);
+    return trainFloat(ds, smallCfg(seed), join(runs, `small.s${seed}`), { train: { ...smallTrain, seed }, quiet: o.quiet, note });
+  });
+  const large = (seed: number) => once(`large.${seed}`, async () => {
+    log(`  training the large float CNN (${largePreset}, seed ${seed}, ${largeTrain.epochs} epochs) in ${join(runs, `large.s${seed}`)}`);
+    return trainFloat(ds, largeCfg(seed), join(runs, `large.s${seed}`), { train: { ...largeTrain, seed }, quiet: o.quiet, note });
+  });
+  const pwInt8Model = (seed: number) => once(`pwint8.${seed}`, async (): Promise<IntModel> => {
+    const file = join(runs, `pw-int8.s${seed}`, 'int8.htpw');
+    if (existsSync(file)) return readIntegerModel(file) as IntModel;
+    const b = await backbone(seed);
+    log(`  quantizing the small backbone (${quant.small})`);
+    const im = await quantizeModel(b.model, ds, { method: quant.small, qat: quant.qat, calibration: quant.calibration, quiet: o.quiet, outDir: join(runs, `pw-int8.s${seed}`, 'qat') });
+    mkdirSync(join(runs, `pw-int8.s${seed}`), { recursive: true });
+    writeIntegerModel(file, im);
+    return im;
+  });
+
+  let k = 0;
+  for (const job of jobs) {
+    k++;
+    if (done.has(job.id)) {
+      log(`[${k}/${jobs.length}] ${job.id}: already in the results, skipped`);
+      continue;
+    }
+    const tj = Date.now();
+    log(`[${k}/${jobs.length}] ${job.id}`);
+    let record: ResultRecord | null = null;
+    try {
+      let model: Evaluable;
+      let bytes: { flash: ByteBreakdown; ram: ByteBreakdown };
+      let curves: CurvePoint[] | undefined;
+      const extra: Record<string, unknown> = {};
+      const jobDir = join(runs, job.id);
+      switch (job.variant) {
+        case 'float-large': {
+          const l = await large(job.seed);
+          model = l.model;
+          bytes = floatBytes(l.model);
+          curves = l.curves;
+          extra.parameters = l.model.parameterCount();
+          extra.preset = largePreset;
+          break;
+        }
+        case 'int8-large': {
+          const l = await large(job.seed);
+          const im = await quantizeModel(l.model, ds, { method: quant.large, qat: quant.qat, calibration: quant.calibration, quiet: o.quiet, outDir: join(jobDir, 'qat') });
+          model = pwInt8(im);
+          bytes = intBytes(model as Deployable);
+          curves = l.curves;
+          extra.preset = largePreset;
+          break;
+        }
+        case 'pw-int8': {
+          model = pwInt8(await pwInt8Model(job.seed));
+          bytes = intBytes(model as Deployable);
+          curves = (await backbone(job.seed)).curves;
+          extra.preset = smallPreset;
+          break;
+        }
+        case 'pw-4bit': {
+          model = pw4bit(await pwInt8Model(job.seed));
+          bytes = intBytes(model as Deployable);
+          extra.preset = smallPreset;
+          break;
+        }
+        case 'pw-lowrank': {
+          const init = c.hyper?.initFromBackbone === false ? undefined : (await backbone(job.seed)).model;
+          const lr = await trainLowRank(ds, smallCfg(job.seed), job.config.rank as number, jobDir, {
+            init, train: { ...smallTrain, ...(c.hyper?.train ?? {}), seed: job.seed }, qat: quant.qat, quiet: o.quiet, note, calibration: quant.calibration,
+          });
+          model = lr.deployable;
+          bytes = intBytes(lr.deployable);
+          curves = lr.curves;
+          extra.preset = smallPreset;
+          extra.training = 'W = A B trained end to end from the float backbone, QAT, two stored INT8 PWs per layer';
+          break;
+        }
+        case 'hypertinypw': {
+          const init = c.hyper?.initFromBackbone === false ? undefined : (await backbone(job.seed)).model;
+          const h = await trainHyper(ds, smallCfg(job.seed), jobDir, {
+            knobs: job.config.knobs as Partial<GeneratorKnobs>, base: c.hyper?.base, init,
+            train: { ...smallTrain, ...(c.hyper?.train ?? {}), seed: job.seed }, qat: quant.qat, quiet: o.quiet, note, calibration: quant.calibration,
+          });
+          model = h.deployable;
+          bytes = intBytes(h.deployable);
+          curves = h.curves;
+          extra.preset = smallPreset;
+          const a = intBytes(h.deployable).account;
+          extra.generatorFraction = a.generatorFraction;
+          extra.generatedInt8Bytes = a.generatedInt8Bytes;
+          break;
+        }
+      }
+      if (job.variant !== 'float-large') {
+        mkdirSync(jobDir, { recursive: true });
+        writeIntegerModel(join(jobDir, 'model.htpw'), model as Deployable);
+      }
+      log(`  evaluating (${job.variant === 'float-large' ? 'float' : 'simulator'}, thresholds on val, ${bootstrap.resamples} bootstrap resamples)`);
+      const ev = evaluate(model, ds, { resamples: bootstrap.resamples, seed: bootstrap.seed });
+      const rec = resultRecord(ev, {
+        id: job.id, variant: job.variant, seed: job.seed, flash: bytes.flash, ram: bytes.ram, curves,
+        config: { ...job.config, ...extra, data: resolve(isAbsolute(data) ? data : resolve(data)) },
+        durationSec: (Date.now() - tj) / 1000,
+      });
+      savePredictions(out, job.id, ev.predictions);
+      for (const w of appendResult(resultsPath, rec)) log(`  ${w}`);
+      summary.ran.push(job.id);
+      const m = ev.metrics;
+      log(`  ${job.id}: flash ${bytes.flash.total} B, RAM ${bytes.ram.total} B, macro-F1 ${m.macroF1.value.toFixed(3)} [${m.macroF1.lo.toFixed(3)}, ${m.macroF1.hi.toFixed(3)}], ${fmt((Date.now() - tj) / 1000)} (total ${fmt((Date.now() - t0) / 1000)})`);
+      record = rec;
+    } catch (e) {
+      const msg = (e as Error).message;
+      log(`  FAILED ${job.id}: ${msg}`);
+      summary.failed.push({ id: job.id, error: msg });
+    }
+    if (record) o.onJobDone?.(job, record);
+  }
+  summary.seconds = (Date.now() - t0) / 1000;
+  log(`sweep done in ${fmt(summary.seconds)}: ${summary.ran.length} run, ${summary.skipped.length} skipped, ${summary.failed.length} failed; results in ${resultsPath}`);
+  return summary;
+}

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readResults, type ResultRecord } from '../../src/eval/results.ts';
+import { DEMO_MITDB } from '../../src/pipeline/data.ts';
+import { runSweep, sweepJobs, type SweepConfig } from '../../src/pipeline/sweep.ts';
+import { demoAami, tmp, TINY } from './helpers.ts';
+
+function config(out: string): SweepConfig {
+  return {
+    task: 'mitbih-aami', data: DEMO_MITDB, out, seeds: [0],
+    variants: ['pw-int8', 'pw-4bit', 'pw-lowrank', 'hypertinypw', 'float-large'],
+    small: { overrides: TINY, train: { epochs: 2 } },
+    large: { preset: 'small', overrides: { ...TINY, stem: { channels: 12, kernel: 5, stride: 2 } }, train: { epochs: 1 } },
+    quantize: { qat: { epochs: 1, lr: 3e-4 }, calibration: 64 },
+    lowRank: { ranks: [2] },
+    hyper: { grid: [{ dz: 4, dh: 8, rank: 2 }], train: { epochs: 1 } },
+    bootstrap: { resamples: 100, seed: 0 },
+  };
+}
+
+/** What must not change between an interrupted and an uninterrupted sweep. */
+function stable(r: ResultRecord): unknown {
+  const { createdAt: _c, durationSec: _d, config, ...rest } = r;
+  const { data: _data, ...cfg } = config;
+  return { ...rest, config: cfg };
+}
+
+class SimulatedKill extends Error {
+  override name = 'SimulatedKill';
+}
+
+describe('sweep', () => {
+  it('lists one job per variant and grid point, with unique ids', () => {
+    const jobs = sweepJobs({ ...config('x'), seeds: [0, 1], lowRank: { ranks: [2, 4] } });
+    expect(jobs.length).toBe(2 * 6);
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+    expect(jobs[0].id).toBe('mitbih-aami.pw-int8.s0');
+  });
+
+  it('resumes after a kill: every id once, the same values as an uninterrupted sweep', async () => {
+    const ds = demoAami();
+    const full = tmp('sweep-full');
+    const a = await runSweep(config(full), { dataset: ds, quiet: true });
+    expect(a.failed).toEqual([]);
+    expect(a.ran.length).toBe(5);
+
+    const killed = tmp('sweep-killed');
+    let n = 0;
+    await expect(runSweep(config(killed), {
+      dataset: ds, quiet: true,
+      onJobDone: () => {
+        if (++n === 1) throw new SimulatedKill('killed after the first model');
+      },
+    })).rejects.toThrow(SimulatedKill);
+    expect(readResults(join(killed, 'results.jsonl')).records.length).toBe(1);
+    const b = await runSweep(config(killed), { dataset: ds, quiet: true });
+    expect(b.skipped).toEqual(['mitbih-aami.pw-int8.s0']);
+    expect(b.ran.length).toBe(4);
+
+    const ra = readResults(join(full, 'results.jsonl')).records;
+    const rb = readResults(join(killed, 'results.jsonl')).records;
+    expect(rb.map((r) => r.id)).toEqual(ra.map((r) => r.id));
+    expect(rb.map(stable)).toEqual(ra.map(stable));
+    expect(existsSync(join(killed, 'preds', 'mitbih-aami.hypertinypw.dz4-dh8-r2.s0.json'))).toBe(true);
+
+    // a third run has nothing left to do
+    const c = await runSweep(config(killed), { dataset: ds, quiet: true });
+    expect(c.ran).toEqual([]);
+    expect(c.skipped.length).toBe(5);
+  }, 120_000);
+});
