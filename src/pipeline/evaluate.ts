@@ -27,7 +27,7 @@ import type { ByteBreakdown, CurvePoint, MetricWithCI, ResultRecord } from '../e
 import { applyThresholds, scoreMatrix, tuneThresholds, type TaskKind, type Thresholds } from '../eval/thresholds.ts';
 import type { Deployable } from '../hyper/deployable.ts';
 import { synthesize } from '../hyper/synthesis.ts';
-import { predictLogits } from '../nn/batch.ts';
+import { argmaxRows, predictLogits } from '../nn/batch.ts';
 import type { Module } from '../nn/module.ts';
 import type { IntModel } from '../quant/int_model.ts';
 import { dequantizeOutput, quantizeInput, simulateBatch } from '../quant/simulator.ts';
@@ -112,16 +112,6 @@ export function decisionScores(raw: ArrayLike<number>, k: number, kind: TaskKind
   return raw;
 }
 
-function argmaxRows(z: ArrayLike<number>, k: number): Int32Array {
-  const n = z.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let b = 0;
-    for (let j = 1; j < k; j++) if (z[i * k + j] > z[i * k + b]) b = j;
-    out[i] = b;
-  }
-  return out;
-}
 
 export interface EvaluateOptions {
   /** task kind (default from the dataset: taskKindOf) */
