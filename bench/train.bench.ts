@@ -5,35 +5,39 @@ import { record, writeResults, type BenchRecord } from './lib/harness.ts';
 
 /**
  * Training throughput (samples/s of forward + backward + gradient clipping + AdamW step) of the
- * small and large ECG models at batch 64, in process (1 worker) and data parallel on 2
+ * small and large ECG models and the keyword-spotting model at batch 64, in process (1 worker) and data parallel on 2
  * worker_threads; the 2-worker records carry the 1-worker figure as baseline (ratio = speedup,
  * target >= 1.7x). Peak RSS (process-wide, worker threads included) after the large-model runs
- * (target < 4 GB). Synthetic beats [128, 1], 5 classes. Steps are timed with wall clock after
+ * (target < 4 GB). Synthetic inputs of each preset's shape. Steps are timed with wall clock after
  * warm-up steps; the figure depends on how busy the machine's cores are (load average noted).
  */
 const BATCH = 64;
 const N = 4096;
 
-function synth(): { x: Float32Array; y: Int32Array; shape: [number, number, number] } {
+/** Synthetic examples shaped like the preset's input ([128, 1] beats; [49, 10] MFCC frames for kws). */
+function synth(L: number, C: number, K: number): { x: Float32Array; y: Int32Array; shape: [number, number, number] } {
   const rng = new Rng(1);
-  const x = new Float32Array(N * 128);
+  const x = new Float32Array(N * L * C);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  const y = Int32Array.from({ length: N }, (_, i) => i % 5);
-  return { x, y, shape: [N, 128, 1] };
+  const y = Int32Array.from({ length: N }, (_, i) => i % K);
+  return { x, y, shape: [N, L, C] };
 }
 
 /** samples/s (wall clock) and CPU milliseconds per sample (all threads of the process). */
-async function throughput(preset: 'small' | 'large', workers: number, steps: number, warmup: number): Promise<{ rate: number; cpuMsPerSample: number }> {
-  const spec: ModelSpec = { family: 'separable_cnn', config: separableCnnConfig(preset) };
+async function throughput(preset: 'small' | 'large' | 'kws', workers: number, steps: number, warmup: number): Promise<{ rate: number; cpuMsPerSample: number }> {
+  const config = separableCnnConfig(preset);
+  const spec: ModelSpec = { family: 'separable_cnn', config };
   const model = buildModel(spec);
   model.train();
-  const data = synth();
+  const K = config.numClasses;
+  const data = synth(config.inputLength, config.inputChannels, K);
   const lossCfg = { kind: 'ce' as const };
-  const loss = bindLoss(lossCfg, [1, 1, 1, 1, 1]);
+  const ones = new Array<number>(K).fill(1);
+  const loss = bindLoss(lossCfg, ones);
   const opt = makeOptimizer({ kind: 'adamw' }, model.namedTrainable(), 1e-3);
   const engine: GradEngine = workers === 1
     ? new InProcessEngine(model, data, loss, 0)
-    : await DataParallelEngine.start({ model, spec, data, loss, lossConfig: lossCfg, classCounts: [1, 1, 1, 1, 1], seed: 0, workers });
+    : await DataParallelEngine.start({ model, spec, data, loss, lossConfig: lossCfg, classCounts: ones, seed: 0, workers });
   const rng = new Rng(2);
   const step = async (s: number) => {
     const idx = Int32Array.from({ length: BATCH }, () => rng.int(N));
@@ -56,7 +60,7 @@ async function throughput(preset: 'small' | 'large', workers: number, steps: num
 const records: BenchRecord[] = [];
 const load0 = loadavg()[0];
 const quick = process.env.HTPW_BENCH_QUICK === '1'; // smoke run of the bench itself
-for (const [preset, steps] of [['small', quick ? 2 : 40], ['large', quick ? 1 : 8]] as const) {
+for (const [preset, steps] of [['small', quick ? 2 : 40], ['kws', quick ? 2 : 40], ['large', quick ? 1 : 8]] as const) {
   const one = await throughput(preset, 1, steps, quick ? 1 : 3);
   const two = await throughput(preset, 2, steps, quick ? 1 : 3);
   records.push(record(`train ${preset} batch ${BATCH}, 1 worker (in process)`, one.rate, null, 'samples/s'));
