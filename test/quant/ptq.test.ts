@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.ts';
-import { SeparableCnn, argmaxRows, predictLogits, separableCnnConfig, train, type TrainData } from '../../src/nn/index.ts';
+import { argmaxRows, predictLogits, type TrainData } from '../../src/nn/index.ts';
 import { markGenerated } from '../../src/hyper/deployable.ts';
 import { calibrate } from '../../src/quant/calibrate.ts';
 import { convertToIntModel } from '../../src/quant/convert.ts';
 import { ptq } from '../../src/quant/ptq.ts';
 import { dequantizeOutput, quantizeInput, simulateBatch } from '../../src/quant/simulator.ts';
 import { intModelProblems } from '../../src/quant/validate.ts';
+import { K, L, synth, trainedModel } from './sinusoids.ts';
 
-const L = 32;
-const K = 3;
-
-/** Three classes of noisy sinusoids (frequency 1, 2, 3 per window; class 2 with a step). */
-function synth(n: number, seed: number): TrainData {
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * L);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % K;
-    y[i] = c;
-    const ph = rng.uniform(0, 6.28);
-    const a = rng.uniform(0.5, 1.5);
-    for (let l = 0; l < L; l++) x[i * L + l] = a * Math.sin((2 * Math.PI * (1 + c) * l) / L + ph) + 0.3 * rng.normal() + (c === 2 && l > L / 2 ? 0.8 : 0);
-  }
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  return { x, shape: [n, L, 1], y, numClasses: K, train: idx.slice(0, Math.floor(n * 0.8)), val: idx.slice(Math.floor(n * 0.8)) };
-}
-
-async function trainedModel(): Promise<{ model: SeparableCnn; data: TrainData }> {
-  const cfg = separableCnnConfig('small', { inputLength: L, inputChannels: 1, numClasses: K, stem: { channels: 8, kernel: 5, stride: 2 }, blocks: [{ channels: 12, stride: 2 }, { channels: 16 }], seed: 1 });
-  const model = new SeparableCnn(cfg);
-  const data = synth(600, 3);
-  await train({ spec: { family: 'separable_cnn', config: cfg }, model, data, config: { epochs: 4, batchSize: 32, lr: 5e-3 }, quiet: true });
-  return { model: model.eval(), data };
-}
 
 function rows(data: TrainData, idx: Int32Array): Float32Array {
   const out = new Float32Array(idx.length * L);
@@ -43,7 +18,7 @@ function rows(data: TrainData, idx: Int32Array): Float32Array {
 
 describe('calibrate', () => {
   it('min-max covers every point; pooling shares its input range; percentile is inside min-max', async () => {
-    const { model, data } = await trainedModel();
+    const { model, data } = await trainedModel(4);
     const x = rows(data, data.train);
     const shape: [number, number, number] = [data.train.length, L, 1];
     const mm = calibrate(model, x, shape);
@@ -67,7 +42,7 @@ describe('calibrate', () => {
 
 describe('convertToIntModel / ptq', () => {
   it('the simulator\'s dequantized logits stay close to the float logits and argmax agrees', async () => {
-    const { model, data } = await trainedModel();
+    const { model, data } = await trainedModel(4);
     const { intModel, ranges } = ptq(model, { x: rows(data, data.train), shape: [data.train.length, L, 1] }, { name: 'synth' });
     expect(intModelProblems(intModel)).toEqual([]);
     expect(intModel.ops.map((o) => o.kind)).toEqual(['conv1d', 'dwconv1d', 'pwconv1d', 'dwconv1d', 'pwconv1d', 'global_avgpool', 'fully_connected']);
@@ -99,7 +74,7 @@ describe('convertToIntModel / ptq', () => {
   });
 
   it('generated layers become source "generated" with runnable weights that markGenerated accepts', async () => {
-    const { model, data } = await trainedModel();
+    const { model, data } = await trainedModel(4);
     const calib = { x: rows(data, data.train), shape: [data.train.length, L, 1] as [number, number, number] };
     const before = ptq(model, calib).intModel;
     const [name, pw] = model.pointwiseLayers()[1];
@@ -124,7 +99,7 @@ describe('convertToIntModel / ptq', () => {
   });
 
   it('names the missing quantization point', async () => {
-    const { model } = await trainedModel();
+    const { model } = await trainedModel(4);
     expect(() => convertToIntModel(model, new Map([['input', [-1, 1]]]))).toThrow(/stem\.act/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, backward, mul, noGrad, reshape, sum, tensor, zeroGrad } from '../../src/core/index.ts';
-import { SeparableCnn, separableCnnConfig, train, type TrainData } from '../../src/nn/index.ts';
+import { Tensor, backward, mul, noGrad, reshape, sum, tensor, zeroGrad } from '../../src/core/index.ts';
+import type { TrainData } from '../../src/nn/index.ts';
 import { channelAxisOf, foldBatchNorm, fusedGraph, runFused } from '../../src/quant/bn_fold.ts';
 import { calibrate } from '../../src/quant/calibrate.ts';
 import { convertToIntModel } from '../../src/quant/convert.ts';
@@ -8,38 +8,14 @@ import { fakeQuantActivation, fakeQuantBias, fakeQuantGlobalAvgPool, fakeQuantWe
 import { QatModel, qatFineTune } from '../../src/quant/qat.ts';
 import { chooseActivationParams } from '../../src/quant/quantize.ts';
 import { quantizeInput, simulateBatch } from '../../src/quant/simulator.ts';
+import { K, L, synth, trainedModel } from './sinusoids.ts';
 
-const L = 32;
-const K = 3;
-
-function synth(n: number, seed: number): TrainData {
-  const rng = new Rng(seed);
-  const x = new Float32Array(n * L);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % K;
-    y[i] = c;
-    const ph = rng.uniform(0, 6.28);
-    const a = rng.uniform(0.5, 1.5);
-    for (let l = 0; l < L; l++) x[i * L + l] = a * Math.sin((2 * Math.PI * (1 + c) * l) / L + ph) + 0.3 * rng.normal() + (c === 2 && l > L / 2 ? 0.8 : 0);
-  }
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  return { x, shape: [n, L, 1], y, numClasses: K, train: idx.slice(0, Math.floor(n * 0.8)), val: idx.slice(Math.floor(n * 0.8)) };
-}
-
-async function trainedModel(): Promise<{ model: SeparableCnn; data: TrainData }> {
-  const cfg = separableCnnConfig('small', { inputLength: L, inputChannels: 1, numClasses: K, stem: { channels: 8, kernel: 5, stride: 2 }, blocks: [{ channels: 12, stride: 2 }, { channels: 16 }], seed: 1 });
-  const model = new SeparableCnn(cfg);
-  const data = synth(600, 3);
-  await train({ spec: { family: 'separable_cnn', config: cfg }, model, data, config: { epochs: 3, batchSize: 32, lr: 5e-3 }, quiet: true });
-  return { model: model.eval(), data };
-}
 
 const valX = (d: TrainData) => d.x.slice(d.val[0] * L, (d.val[d.val.length - 1] + 1) * L);
 
 describe('QatModel', () => {
   it('eval forward equals the folded float forward with the same fake quantization applied by hand', async () => {
-    const { model, data } = await trainedModel();
+    const { model, data } = await trainedModel(3);
     const ranges = calibrate(model, data.x, data.shape);
     const qat = new QatModel(model, { ranges, rounding: 'single' }).eval();
     const x = new Tensor(valX(data), [data.val.length, L, 1]);
@@ -68,7 +44,7 @@ describe('QatModel', () => {
   });
 
   it('gradients reach the original conv weights, gammas, betas and classifier (BN frozen: running stats untouched)', async () => {
-    const { model, data } = await trainedModel();
+    const { model, data } = await trainedModel(3);
     const qat = new QatModel(model, { ranges: calibrate(model, data.x, data.shape) }).train();
     const rm = model.stateDict().get('blocks.0.pwBn.runningMean')!;
     const x = new Tensor(data.x.slice(0, 32 * L), [32, L, 1]);
@@ -85,7 +61,7 @@ describe('QatModel', () => {
   });
 
   it('weightFor: a caller-supplied folded, fake-quantized weight gives the same forward and trains its source', async () => {
-    const { model, data } = await trainedModel();
+    const { model, data } = await trainedModel(3);
     const ranges = calibrate(model, data.x, data.shape);
     const x = new Tensor(valX(data), [data.val.length, L, 1]);
     const plain = noGrad(() => new QatModel(model, { ranges }).eval().forward(x)).values();
@@ -107,7 +83,7 @@ describe('QatModel', () => {
 
 describe('qatFineTune', () => {
   it('fine-tunes with the nn trainer, converts, and the simulator matches the QAT forward in LSBs', async () => {
-    const { model, data } = await trainedModel();
+    const { model, data } = await trainedModel(3);
     for (const rounding of ['double', 'single'] as const) {
       const { qat, ranges, result } = await qatFineTune(model, data, { epochs: 2, lr: 1e-3, quiet: true, rounding, config: { batchSize: 32 } });
       expect(result.history.length).toBe(2);
