@@ -7,7 +7,7 @@
  * one synthesis (<prefix>_init, from the packed flash bytes into the RAM cache) and of one
  * inference, and its flash (weight symbols = accountBytes) and RAM by section. `npm run bench -- mcu`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,13 +33,12 @@ const SHAPES = [
   { name: 'depthwise 64 pos 64 ch k5', kind: 'dw' as const, l: 64, cin: 64, cout: 64, k: 5, cmsis: 16.6, tflm: 58 },
 ];
 
-function benchMain(prefix: string, shape: (typeof SHAPES)[number], model: IntModel): string {
+function benchMain(prefix: string, shape: (typeof SHAPES)[number]): string {
   const P = prefix.toUpperCase();
   const n = shape.l * shape.cin;
   const ref = shape.kind === 'pw'
     ? `ref_pw_s8(in, ref_out, ${shape.l}, ${shape.cin}, ${shape.cout}, w, bias, mult, shift, 3, -2, -128, 127);`
     : `ref_dw_s8(in, ref_out, ${shape.l}, ${shape.cin}, ${shape.l}, ${shape.k}, 1, 1, ${(shape.k - 1) >> 1}, w, bias, mult, shift, 3, -2, -128, 127);`;
-  void model;
   return `#include <stdint.h>
 #include <string.h>
 #include "${prefix}.h"
@@ -70,7 +69,7 @@ function measure(shape: (typeof SHAPES)[number], target: Target, plugin: string)
   const { files, layout } = exportCWithLayout(model, { prefix: 'bm' });
   writeFiles(dir, files);
   writeFileSync(join(dir, 'tflm_reference_loops.h'), readRef());
-  writeFileSync(join(dir, 'main.c'), benchMain('bm', shape, model));
+  writeFileSync(join(dir, 'main.c'), benchMain('bm', shape));
   const { elf } = compileArm(dir, ['bm.c', 'main.c'], 'bench.elf', target, ['-O2']);
   const syms = symbols(elf);
   const layer = syms.get(layout.layerFunctions[0]);
@@ -80,11 +79,10 @@ function measure(shape: (typeof SHAPES)[number], target: Target, plugin: string)
   const r = countInstructions(elf, target, plugin, null, [[layer.addr, layer.addr + layer.size], [refFn.addr, refFn.addr + refFn.size], ...helpers]);
   const helperCount = r.ranges.slice(2).reduce((a, b) => a + b.count, 0);
   const macs = shape.l * shape.cin * shape.cout * (shape.kind === 'dw' ? shape.k / shape.cout : 1);
-  // helpers (64-bit multiply on Cortex-M0) are called by both; split them by each function's share
-  // is not possible from ranges alone, so the helper count is measured separately below when present.
+  // libgcc helpers (64-bit multiply on Cortex-M0) are called by both functions and address ranges
+  // cannot tell the callers apart; both do the same number of requantizations, so each is given
+  // half of the helper instructions (the M0 figures are therefore approximate).
   if (helperCount > 0) {
-    // run again counting only our layer + helpers with the reference disabled is not possible in one
-    // binary; attribute helpers in proportion to the number of requantizations (equal for both).
     const each = helperCount / 2;
     return { ours: (r.ranges[0].count + each) / macs, ref: (r.ranges[1].count + each) / macs, macs };
   }
@@ -93,12 +91,8 @@ function measure(shape: (typeof SHAPES)[number], target: Target, plugin: string)
 
 let refText = '';
 function readRef(): string {
-  if (!refText) refText = readFileSyncUtf8(REF_LOOPS);
+  if (!refText) refText = readFileSync(REF_LOOPS, 'utf8');
   return refText;
-}
-import { readFileSync } from 'node:fs';
-function readFileSyncUtf8(p: string): string {
-  return readFileSync(p, 'utf8');
 }
 
 function sizes(model: IntModel | Deployable, target: Target, tag: string): BenchRecord[] {
