@@ -29,12 +29,17 @@ export { splitIndices } from './data/dataset.ts';
 export { loadMitbih, type LoadMitbihOptions } from './data/mitbih/load.ts';
 export { AAMI_CLASSES, BINARY_CLASSES, DS1, DS2 } from './data/mitbih/aami.ts';
 export { loadSpeechCommands, KWS_KEYWORDS, type SpeechCommandsOptions } from './data/audio/speech_commands.ts';
+export { loadApnea, type LoadApneaOptions } from './data/apnea/load.ts';
+export { APNEA_CLASSES, APNEA_LEARNING_RECORDS, APNEA_TEST_RECORDS } from './data/apnea/labels.ts';
+export { diagnoseRecords, formatDiagnosis, type DiagnosisSummary } from './data/apnea/diagnosis.ts';
+export { loadPtbxl, findPtbxlDatabase, PTBXL_SUPERCLASSES, PTBXL_LEADS, type LoadPtbxlOptions } from './data/ptbxl/load.ts';
 
 // --- nn: float model, training, checkpoints ---
 export { Module } from './nn/module.ts';
 export type { LayerDescriptor } from './nn/descriptor.ts';
 export { SeparableCnn, separableCnnConfig, buildModel, ECG_SMALL, ECG_LARGE, KWS_SMALL, type SeparableCnnConfig, type ModelSpec } from './nn/models/separable_cnn.ts';
-export { train, trainDataOf, DEFAULT_TRAIN_CONFIG, type TrainConfig, type TrainData, type TrainOptions, type TrainResult, type EpochLog } from './nn/trainer.ts';
+export { APNEA_SMALL, APNEA_LARGE, PTBXL_SMALL, PTBXL_LARGE } from './nn/models/separable_cnn.ts';
+export { train, trainDataOf, validationScore, DEFAULT_TRAIN_CONFIG, type TrainConfig, type TrainData, type TrainOptions, type TrainResult, type EpochLog } from './nn/trainer.ts';
 export { predictLogits } from './nn/batch.ts';
 export { saveCheckpoint, loadCheckpoint, loadModel, type CheckpointContents } from './nn/checkpoint.ts';
 
@@ -71,6 +76,7 @@ export { goldenFiles, goldenCases } from './codegen/golden.ts';
 
 // --- pipeline: the orchestration ---
 export { TASKS, loadTask, defaultDataDir, calibrationOf, describeDataset, type TaskName } from './pipeline/data.ts';
+export { smallPresetOf, largePresetOf, knobBaseOf } from './pipeline/data.ts';
 export {
   evaluate, modelScores, resultRecord, savePredictions, loadPredictions, compareModels, taskKindOf,
   type Evaluable, type Evaluation, type EvaluateOptions, type Predictions, type Comparison,

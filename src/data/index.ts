@@ -18,10 +18,11 @@ export { chooseValidationRecords, type ValidationOptions } from './mitbih/split.
 
 // --- Apnea-ECG ---
 export { loadApnea, apneaSplits, type LoadApneaOptions } from './apnea/load.ts';
+export { diagnoseRecords, formatDiagnosis, DEFAULT_AHI_THRESHOLD, type DiagnosisSummary, type RecordDiagnosis } from './apnea/diagnosis.ts';
 export { minuteLabels, APNEA_CLASSES, APNEA_LEARNING_RECORDS, APNEA_TEST_RECORDS } from './apnea/labels.ts';
 
 // --- PTB-XL ---
-export { loadPtbxl, parsePtbxlDatabase, parseScpStatements, superclassTargets, PTBXL_SUPERCLASSES, type LoadPtbxlOptions, type PtbxlRow } from './ptbxl/load.ts';
+export { loadPtbxl, findPtbxlDatabase, PTBXL_LEADS, parsePtbxlDatabase, parseScpStatements, superclassTargets, PTBXL_SUPERCLASSES, type LoadPtbxlOptions, type PtbxlRow } from './ptbxl/load.ts';
 export { parseCsv, csvRecords } from './ptbxl/csv.ts';
 export { parseScpCodes } from './ptbxl/scp_codes.ts';
 

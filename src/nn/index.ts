@@ -23,7 +23,7 @@ export {
   Optimizer, Sgd, Adam, AdamW, Ema, makeOptimizer, learningRate, clipGradNorm,
   type OptimizerConfig, type OptimizerState, type ScheduleConfig, type SgdOptions, type AdamOptions,
 } from './optim.ts';
-export { bindLoss, classCounts, classWeights, balancedSample, type LossConfig, type BoundLoss } from './losses.ts';
+export { bindLoss, classCounts, classWeights, balancedSample, packMultiLabel, unpackMultiLabel, positiveCounts, multiLabelLoss, type LossConfig, type BoundLoss } from './losses.ts';
 export { gatherBatch, predictLogits, argmaxRows, reseedDropout, lossAndGrads } from './batch.ts';
 export {
   CHECKPOINT_MAGIC, CHECKPOINT_VERSION, RUN_FILES, saveCheckpoint, loadCheckpoint, loadModel, saveRotating, latestCheckpoint,

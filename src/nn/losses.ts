@@ -1,4 +1,4 @@
-import { Rng, Tensor, crossEntropy, focalLoss } from '../core/index.ts';
+import { Rng, Tensor, bceWithLogits, crossEntropy, focalLoss } from '../core/index.ts';
 import { ArgumentError } from '../util/errors.ts';
 
 /**
@@ -7,12 +7,56 @@ import { ArgumentError } from '../util/errors.ts';
  *
  * Class weights: w_c = (n / (K * n_c))^power over the training labels (power 1 = inverse
  * frequency, 0.5 = its square root, 0 = unweighted); a class absent from training gets weight 1.
+ *
+ * Multi-label tasks (PTB-XL) keep the trainer's Int32Array labels: each example's K 0/1 targets
+ * are packed into one bitmask (bit k = class k, K <= 31), and the 'bce' loss unpacks a batch's
+ * masks into a [B, K] target tensor for bceWithLogits (mean over the B * K elements).
  */
 
 export type LossConfig =
   | { kind: 'ce'; labelSmoothing?: number }
   | { kind: 'weighted-ce'; power?: number; labelSmoothing?: number }
-  | { kind: 'focal'; gamma?: number; alphaPower?: number };
+  | { kind: 'focal'; gamma?: number; alphaPower?: number }
+  | { kind: 'bce'; posWeight?: number };
+
+/** Most classes a packed multi-label bitmask holds. */
+export const MAX_MULTI_LABEL_CLASSES = 31;
+
+/** [N, K] 0/1 targets -> one bitmask per example (bit k = class k). */
+export function packMultiLabel(yMulti: Uint8Array, k: number): Int32Array {
+  if (!(Number.isInteger(k) && k >= 1 && k <= MAX_MULTI_LABEL_CLASSES) || yMulti.length % k !== 0) throw new ArgumentError('packMultiLabel', `${yMulti.length} targets are not [N, ${k}] with 1 <= K <= ${MAX_MULTI_LABEL_CLASSES}`);
+  const out = new Int32Array(yMulti.length / k);
+  for (let i = 0; i < out.length; i++) for (let j = 0; j < k; j++) if (yMulti[i * k + j]) out[i] |= 1 << j;
+  return out;
+}
+
+/** Bitmasks -> [B, K] 0/1 float targets. */
+export function unpackMultiLabel(masks: Int32Array, k: number): Float32Array {
+  const out = new Float32Array(masks.length * k);
+  for (let i = 0; i < masks.length; i++) for (let j = 0; j < k; j++) out[i * k + j] = (masks[i] >>> j) & 1;
+  return out;
+}
+
+/** Positive examples per class among y[indices] (y = bitmasks). */
+export function positiveCounts(y: Int32Array, indices: ArrayLike<number>, numClasses: number): number[] {
+  const c = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < indices.length; i++) {
+    const m = y[indices[i]];
+    if (m < 0 || m >= 2 ** numClasses) throw new ArgumentError('positiveCounts', `label mask ${m} of example ${indices[i]} has bits beyond ${numClasses} classes`);
+    for (let j = 0; j < numClasses; j++) c[j] += (m >>> j) & 1;
+  }
+  return c;
+}
+
+/**
+ * The loss a multi-label task trains with: 'bce' as given; the cross-entropy kinds (the trainer's
+ * default) become plain BCE, as in the PTB-XL benchmark; focal has no multi-label form here.
+ */
+export function multiLabelLoss(cfg: LossConfig): LossConfig {
+  if (cfg.kind === 'bce') return cfg;
+  if (cfg.kind === 'focal') throw new ArgumentError('multiLabelLoss', "focal loss is single-label only; use 'bce' for a multi-label task");
+  return { kind: 'bce' };
+}
 
 export function classCounts(y: Int32Array, indices: ArrayLike<number>, numClasses: number): number[] {
   const c = new Array<number>(numClasses).fill(0);
@@ -58,7 +102,15 @@ export function bindLoss(cfg: LossConfig, counts: readonly number[]): BoundLoss 
       const a = classWeights(counts, cfg.alphaPower ?? 0);
       return { weights: a, normalizer: (t) => t.length, loss: (z, t) => focalLoss(z, t, { gamma: cfg.gamma ?? 2, alpha: a }) };
     }
-    default: throw new ArgumentError('bindLoss', `unknown loss "${(cfg as { kind: string }).kind}" (ce, weighted-ce, focal)`);
+    case 'bce': {
+      // counts = positives per class (positiveCounts); their length is K
+      const K = counts.length;
+      return {
+        weights: null, normalizer: (t) => t.length,
+        loss: (z, t) => bceWithLogits(z, new Tensor(unpackMultiLabel(t, K), [t.length, K]), { posWeight: cfg.posWeight ?? 1 }),
+      };
+    }
+    default: throw new ArgumentError('bindLoss', `unknown loss "${(cfg as { kind: string }).kind}" (ce, weighted-ce, focal, bce)`);
   }
 }
 

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { Rng } from '../core/rng.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { splitIndices } from '../data/dataset.ts';
-import { macroF1 } from '../eval/metrics.ts';
+import { macroF1, multiLabelMacroF1 } from '../eval/metrics.ts';
 import { writeFileAtomic } from '../util/atomic_write.ts';
 import { ArgumentError, FormatError } from '../util/errors.ts';
 import { Progress } from '../util/progress.ts';
 import { argmaxRows, predictLogits } from './batch.ts';
 import { RUN_FILES, latestCheckpoint, loadCheckpoint, saveCheckpoint, saveRotating } from './checkpoint.ts';
-import { balancedSample, bindLoss, classCounts, type LossConfig } from './losses.ts';
+import { balancedSample, bindLoss, classCounts, multiLabelLoss, packMultiLabel, positiveCounts, type LossConfig } from './losses.ts';
 import type { Module } from './module.ts';
 import { buildModel, type ModelSpec } from './models/separable_cnn.ts';
 import { Ema, clipGradNorm, learningRate, makeOptimizer, type OptimizerConfig, type ScheduleConfig } from './optim.ts';
@@ -93,15 +93,48 @@ export function resolveTrainConfig(c: Partial<TrainConfig> = {}): TrainConfig {
 export interface TrainData {
   x: Float32Array;
   shape: [number, number, number];
+  /** class per example, or (multiLabel) the packed bitmask of its classes (losses.ts) */
   y: Int32Array;
   numClasses: number;
   train: Int32Array;
   val: Int32Array;
+  /** multi-label targets: BCE loss (multiLabelLoss), validation macro-F1 at sigmoid >= 0.5 */
+  multiLabel?: boolean;
 }
 
-/** TrainData from a Dataset's train (0) and val (1) splits. */
+/** TrainData from a Dataset's train (0) and val (1) splits (multi-label when it has yMulti). */
 export function trainDataOf(ds: Dataset): TrainData {
-  return { x: ds.x, shape: ds.shape, y: ds.y, numClasses: ds.classes.length, train: splitIndices(ds, 'train'), val: splitIndices(ds, 'val') };
+  const K = ds.classes.length;
+  return {
+    x: ds.x, shape: ds.shape, y: ds.yMulti ? packMultiLabel(ds.yMulti, K) : ds.y, numClasses: K,
+    train: splitIndices(ds, 'train'), val: splitIndices(ds, 'val'), ...(ds.yMulti ? { multiLabel: true } : {}),
+  };
+}
+
+/**
+ * Validation score of logits [n, K]: single-label -> macro-F1 and accuracy of argmax;
+ * multi-label (y = bitmasks) -> macro-F1 over the K columns at logit >= 0 (sigmoid >= 0.5) and
+ * the exact-match ratio.
+ */
+export function validationScore(logits: Float32Array, k: number, y: Int32Array, multiLabel: boolean): { f1: number; acc: number } {
+  const n = y.length;
+  let ok = 0;
+  if (multiLabel) {
+    const yt = new Uint8Array(n * k), yp = new Uint8Array(n * k);
+    for (let i = 0; i < n; i++) {
+      let mask = 0;
+      for (let j = 0; j < k; j++) {
+        yt[i * k + j] = (y[i] >>> j) & 1;
+        yp[i * k + j] = logits[i * k + j] >= 0 ? 1 : 0;
+        mask |= yp[i * k + j] << j;
+      }
+      if (mask === y[i]) ok++;
+    }
+    return { f1: multiLabelMacroF1(yt, yp, k), acc: ok / n };
+  }
+  const pred = argmaxRows(logits, k);
+  for (let i = 0; i < n; i++) if (y[i] === pred[i]) ok++;
+  return { f1: macroF1(y, pred, k), acc: ok / n };
 }
 
 export interface EpochLog {
@@ -181,8 +214,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (data.val.length === 0) throw new ArgumentError('train', 'need a validation split (val) for model selection');
   const model = opts.model ?? buildModel(opts.spec);
   model.train();
-  const counts = classCounts(data.y, data.train, data.numClasses);
-  const loss = bindLoss(cfg.loss, counts);
+  const multi = data.multiLabel === true;
+  if (multi && cfg.sampler === 'balanced') throw new ArgumentError('train', "sampler 'balanced' needs single-label data; use 'shuffle' for a multi-label task");
+  const counts = multi ? positiveCounts(data.y, data.train, data.numClasses) : classCounts(data.y, data.train, data.numClasses);
+  const lossConfig = multi ? multiLabelLoss(cfg.loss) : cfg.loss;
+  const loss = bindLoss(lossConfig, counts);
   const named = model.namedTrainable();
   const opt = makeOptimizer(cfg.optimizer, named, cfg.lr);
   const ema = cfg.emaDecay > 0 ? new Ema(cfg.emaDecay, model) : null;
@@ -248,7 +284,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let engine: GradEngine | null = null;
   try {
     engine = cfg.workers >= 2
-      ? await DataParallelEngine.start({ model, spec: opts.spec, data, loss, lossConfig: cfg.loss, classCounts: counts, seed: cfg.seed, workers: cfg.workers })
+      ? await DataParallelEngine.start({ model, spec: opts.spec, data, loss, lossConfig, classCounts: counts, seed: cfg.seed, workers: cfg.workers })
       : new InProcessEngine(model, data, loss, cfg.seed);
 
     while (!st.done && st.epoch < cfg.epochs) {
@@ -290,13 +326,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const restore = ema ? ema.swapInto(model) : null;
       let f1: number, acc: number, state: Map<string, Float32Array>;
       try {
-        const { logits, numClasses } = predictLogits(model, data.x, data.shape, data.val, cfg.evalBatchSize);
-        const pred = argmaxRows(logits, numClasses);
-        const yv = data.val.map((i) => data.y[i]);
-        f1 = macroF1(yv, pred, data.numClasses);
-        let ok = 0;
-        for (let i = 0; i < yv.length; i++) if (yv[i] === pred[i]) ok++;
-        acc = ok / yv.length;
+        const { logits } = predictLogits(model, data.x, data.shape, data.val, cfg.evalBatchSize);
+        ({ f1, acc } = validationScore(logits, data.numClasses, data.val.map((i) => data.y[i]), multi));
         state = model.stateDict();
       } finally {
         restore?.();

@@ -4,6 +4,11 @@
  *   mitbih-aami    MIT-BIH AAMI N/S/V/F/Q, inter-patient DS1 (train + held-out val records) / DS2 (test)
  *   mitbih-binary  MIT-BIH normal vs abnormal, same split
  *   kws12          Speech Commands 12 classes, official validation / testing lists, MFCC [49, 10]
+ *   apnea          Apnea-ECG per-minute apnea / normal, one lead at 100 Hz [6000, 1]; release
+ *                  set (a, b, c records; val = held-out records) / x01-x35 (released answers)
+ *   ptbxl          PTB-XL superdiagnostic NORM/MI/STTC/CD/HYP (multi-label), 100 Hz, 12 leads
+ *                  [1000, 12]; strat_fold 1-8 / 9 / 10
+ *   ptbxl-lead2    the same with lead II only [1000, 1] (the single-lead TinyML setting)
  */
 
 import { existsSync } from 'node:fs';
@@ -13,11 +18,13 @@ import type { Dataset } from '../data/dataset.ts';
 import { splitIndices } from '../data/dataset.ts';
 import { loadMitbih } from '../data/mitbih/load.ts';
 import { loadSpeechCommands } from '../data/audio/speech_commands.ts';
+import { loadApnea } from '../data/apnea/load.ts';
+import { loadPtbxl } from '../data/ptbxl/load.ts';
 import { Rng } from '../core/rng.ts';
 import { ArgumentError } from '../util/errors.ts';
 import type { Calibration } from './stages.ts';
 
-export const TASKS = ['mitbih-aami', 'mitbih-binary', 'kws12'] as const;
+export const TASKS = ['mitbih-aami', 'mitbih-binary', 'kws12', 'apnea', 'ptbxl', 'ptbxl-lead2'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** Repository root (src/pipeline/../..). */
@@ -26,6 +33,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const SHARED_MITDB = resolve(REPO_ROOT, '..', 'shared', 'data', 'mitdb');
 export const DEMO_MITDB = join(REPO_ROOT, 'data', 'demo', 'mitdb');
 export const SHARED_SPEECH = resolve(REPO_ROOT, '..', 'shared', 'data', 'speech-commands');
+export const SHARED_APNEA = resolve(REPO_ROOT, '..', 'shared', 'data', 'apnea-ecg');
+export const SHARED_PTBXL = resolve(REPO_ROOT, '..', 'shared', 'data', 'ptb-xl');
 
 export function checkTask(task: string): TaskName {
   if (!(TASKS as readonly string[]).includes(task)) throw new ArgumentError('task', `unknown task "${task}" (${TASKS.join(', ')})`);
@@ -33,8 +42,19 @@ export function checkTask(task: string): TaskName {
 }
 
 /** The nn preset of a task's small model. */
-export function smallPresetOf(task: TaskName): 'small' | 'kws' {
-  return task === 'kws12' ? 'kws' : 'small';
+export function smallPresetOf(task: TaskName): 'small' | 'kws' | 'apnea' | 'ptbxl' {
+  return task === 'kws12' ? 'kws' : task === 'apnea' ? 'apnea' : task.startsWith('ptbxl') ? 'ptbxl' : 'small';
+}
+
+/** The nn preset of a task's large reference CNN (kws12 has none of its own: its sweep widens 'kws'). */
+export function largePresetOf(task: TaskName): string {
+  const small = smallPresetOf(task);
+  return small === 'small' ? 'large' : small === 'kws' ? 'kws' : `${small}-large`;
+}
+
+/** The generator knobs family of a task (DEFAULT_KNOBS): MIT-BIH (4, 12, 3), the others (6, 16, 4). */
+export function knobBaseOf(task: TaskName): 'mitbih' | 'apnea' | 'ptbxl' {
+  return task.startsWith('mitbih') ? 'mitbih' : task.startsWith('ptbxl') ? 'ptbxl' : 'apnea';
 }
 
 /**
@@ -43,6 +63,8 @@ export function smallPresetOf(task: TaskName): 'small' | 'kws' {
  */
 export function defaultDataDir(task: TaskName): { dir: string; demo: boolean } {
   if (task === 'kws12') return { dir: SHARED_SPEECH, demo: false };
+  if (task === 'apnea') return { dir: SHARED_APNEA, demo: false };
+  if (task === 'ptbxl' || task === 'ptbxl-lead2') return { dir: SHARED_PTBXL, demo: false };
   return existsSync(join(SHARED_MITDB, '100.hea')) ? { dir: SHARED_MITDB, demo: false } : { dir: DEMO_MITDB, demo: true };
 }
 
@@ -57,6 +79,15 @@ export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}
     return loadSpeechCommands({
       dir, seed: 0,
       onProgress: opts.onProgress ? (d, t) => { if (d === t || d % 500 === 0) opts.onProgress!(`speech commands: ${d}/${t} clips`); } : undefined,
+    });
+  }
+  if (task === 'apnea') {
+    return loadApnea({ dir, seed: 0, onRecord: opts.onProgress ? (r, d, t) => opts.onProgress!(`apnea-ecg: record ${r} (${d}/${t})`) : undefined });
+  }
+  if (task === 'ptbxl' || task === 'ptbxl-lead2') {
+    return loadPtbxl({
+      dir, ...(task === 'ptbxl-lead2' ? { leads: ['II'] } : {}),
+      onRecord: opts.onProgress ? (d, t) => { if (d === t || d % 1000 === 0) opts.onProgress!(`ptb-xl: ${d}/${t} records`); } : undefined,
     });
   }
   return loadMitbih({
@@ -81,8 +112,10 @@ export function calibrationOf(ds: Dataset, n = 512, seed = 0): Calibration {
 export function describeDataset(ds: Dataset): string {
   const parts = (['train', 'val', 'test'] as const).map((s) => {
     const idx = splitIndices(ds, s);
-    const c = new Array<number>(ds.classes.length).fill(0);
-    for (const i of idx) c[ds.y[i]]++;
+    const K = ds.classes.length;
+    const c = new Array<number>(K).fill(0);
+    // multi-label: positives per class
+    for (const i of idx) for (let j = 0; j < K; j++) c[j] += ds.yMulti ? ds.yMulti[i * K + j] : ds.y[i] === j ? 1 : 0;
     return `${s} ${idx.length} (${ds.classes.map((k, j) => `${k} ${c[j]}`).join(', ')})`;
   });
   return `${ds.name} [${ds.shape.slice(1).join(' x ')}]: ${parts.join('; ')}`;

@@ -30,7 +30,8 @@ import type { SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
 import { quantizeInput } from '../quant/simulator.ts';
 import { writeReport } from '../report/report.ts';
 import { writeFileAtomic } from '../util/atomic_write.ts';
-import { checkTask, defaultDataDir, describeDataset, loadTask, smallPresetOf, type TaskName } from './data.ts';
+import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
+import { taskLines } from './task_lines.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable, type Evaluation } from './evaluate.ts';
 import { floatBytes, intBytes, knobsOf, modelConfigFor, pwInt8, quantizeModel, trainFloat, trainHyper, writeIntegerModel } from './variants.ts';
 
@@ -49,7 +50,7 @@ export interface RunOptions {
   /** also train the large float CNN and evaluate it float and INT8 (default: true on the demo data) */
   large?: boolean;
   largeEpochs?: number;
-  /** generator knobs (default: METHOD.md's MIT-BIH (4, 12, 3); (6, 16, 4) for kws12) */
+  /** generator knobs (default: METHOD.md's MIT-BIH (4, 12, 3); (6, 16, 4) for kws12, apnea, ptbxl) */
   knobs?: Partial<GeneratorKnobs>;
   /** small-model overrides (tests shrink the model) */
   modelOverrides?: Partial<SeparableCnnConfig>;
@@ -70,7 +71,7 @@ export interface RunSummary {
   demo: boolean;
   out: string;
   seconds: number;
-  records: { id: string; variant: string; flash: number; ram: number; macroF1: [number, number, number]; accuracy?: [number, number, number] }[];
+  records: { id: string; variant: string; flash: number; ram: number; macroF1: [number, number, number]; accuracy?: [number, number, number]; lines?: string[] }[];
   files: Record<string, string>;
   gcc: 'PASS' | 'FAIL' | 'skipped';
   gccOutput?: string;
@@ -121,22 +122,28 @@ export async function runPipeline(o: RunOptions = {}): Promise<RunSummary> {
   const largeEpochs = o.largeEpochs ?? (small ? 15 : 3);
   const resamples = o.resamples ?? (o.quick ? 200 : 1000);
   const nEval = splitIndices(ds, 'val').length + splitIndices(ds, 'test').length;
-  const est = estimateSeconds(nTrain, nEval, epochs, hyperEpochs, qatEpochs, large, largeEpochs);
-  log(`  ${nTrain} training examples; small CNN ${epochs} epochs, HyperTinyPW ${hyperEpochs} epochs, QAT ${qatEpochs} epochs${large ? `, large float CNN ${largeEpochs} epochs` : ''}; estimated ${fmt(est)}${small ? '' : ` (full dataset: the long run; --data ${'data/demo/mitdb'} runs the ~4-minute demo)`}`);
+  // per-example cost relative to an MIT-BIH beat (forward + backward, measured: configs/README.md)
+  const cost = task === 'apnea' ? 6 : task.startsWith('ptbxl') ? 3 : 1;
+  const est = cost * estimateSeconds(nTrain, nEval, epochs, hyperEpochs, qatEpochs, large, largeEpochs);
+  log(`  ${nTrain} training examples; small CNN ${epochs} epochs, HyperTinyPW ${hyperEpochs} epochs, QAT ${qatEpochs} epochs${large ? `, large float CNN ${largeEpochs} epochs` : ''}; estimated ${fmt(est)}${small || !task.startsWith('mitbih') ? '' : ` (full dataset: the long run; --data ${'data/demo/mitdb'} runs the ~4-minute demo)`}`);
 
   const resultsPath = join(out, 'results.jsonl');
   const have = new Map((existsSync(resultsPath) ? readResults(resultsPath).records : []).map((r) => [r.id, r]));
   const records: ResultRecord[] = [];
+  const linesOf = new Map<string, string[]>();
   const files: Record<string, string> = { results: resultsPath };
   const record = (id: string, variant: string, model: Evaluable, bytes: ReturnType<typeof floatBytes>, config: Record<string, unknown>, curves: ResultRecord['curves'], t: number): Evaluation => {
     const ev = evaluate(model, ds, { resamples, seed: 0 });
-    const rec = resultRecord(ev, { id, variant, seed: 0, flash: bytes.flash, ram: bytes.ram, config: { ...config, quick: Boolean(o.quick), demo }, curves, durationSec: (Date.now() - t) / 1000 });
+    const extra = taskLines(ds, ev);
+    linesOf.set(id, extra.lines);
+    const rec = resultRecord(ev, { id, variant, seed: 0, flash: bytes.flash, ram: bytes.ram, config: { ...config, ...extra.detail, quick: Boolean(o.quick), demo }, curves, durationSec: (Date.now() - t) / 1000 });
     savePredictions(out, id, ev.predictions);
     if (!have.has(id)) appendResult(resultsPath, rec);
     else log(`  ${id} is already in ${resultsPath}; kept the earlier line (delete the file to start over)`);
     records.push(have.get(id) ?? rec);
     const m = ev.metrics;
     log(`  ${variant}: macro-F1 ${m.macroF1.value.toFixed(3)} [${m.macroF1.lo.toFixed(3)}, ${m.macroF1.hi.toFixed(3)}]${m.accuracy ? `, accuracy ${m.accuracy.value.toFixed(3)} [${m.accuracy.lo.toFixed(3)}, ${m.accuracy.hi.toFixed(3)}]` : ''}, argmax macro-F1 ${m.macroF1Argmax.value.toFixed(3)}; flash ${bytes.flash.total} B, RAM ${bytes.ram.total} B`);
+    for (const line of extra.lines) log(`    ${line}`);
     return ev;
   };
   const modelsDir = join(out, 'models');
@@ -166,7 +173,7 @@ export async function runPipeline(o: RunOptions = {}): Promise<RunSummary> {
   step(4, total, `HyperTinyPW: generator trained end to end (${hyperEpochs} epochs), compressed, synthesized`);
   t = Date.now();
   let dep: Deployable | null = null;
-  const knobs = knobsOf({ knobs: o.knobs ?? {}, base: task === 'kws12' ? 'apnea' : 'mitbih' });
+  const knobs = knobsOf({ knobs: o.knobs ?? {}, base: knobBaseOf(task) });
   {
     const h = await trainHyper(ds, cfg, join(out, 'runs', 'hypertinypw'), { knobs, init: base.model, train: { ...trainCfg, epochs: hyperEpochs }, qat: { epochs: qatEpochs, lr: 3e-4 }, quiet: o.quiet, note: (m) => log(`  ${m}`) });
     dep = h.deployable;
@@ -179,12 +186,12 @@ export async function runPipeline(o: RunOptions = {}): Promise<RunSummary> {
   if (large) {
     step(5, total, `the large float CNN (${largeEpochs} epochs) and its INT8 version (PTQ): the reference of the byte ratios`);
     t = Date.now();
-    const lcfg = modelConfigFor(ds, task === 'kws12' ? 'kws' : 'large');
+    const lcfg = modelConfigFor(ds, largePresetOf(task));
     const l = await trainFloat(ds, lcfg, join(out, 'runs', 'large'), { train: { ...trainCfg, epochs: largeEpochs }, quiet: o.quiet, note: (m) => log(`  ${m}`) });
-    record(`${task}.float-large`, 'float-large', l.model, floatBytes(l.model), { preset: 'large', label: 'float32' }, l.curves, t);
+    record(`${task}.float-large`, 'float-large', l.model, floatBytes(l.model), { preset: largePresetOf(task), label: 'float32' }, l.curves, t);
     t = Date.now();
     const lim = pwInt8(await quantizeModel(l.model, ds, { method: 'ptq' }));
-    record(`${task}.int8-large`, 'int8-large', lim, intBytes(lim), { preset: 'large', method: 'ptq', label: 'INT8 (PTQ)' }, l.curves, t);
+    record(`${task}.int8-large`, 'int8-large', lim, intBytes(lim), { preset: largePresetOf(task), method: 'ptq', label: 'INT8 (PTQ)' }, l.curves, t);
   } else step(5, total, 'large float CNN skipped (--large to include it)');
 
   step(6, total, 'byte table (accountBytes)');
@@ -242,6 +249,7 @@ export async function runPipeline(o: RunOptions = {}): Promise<RunSummary> {
       id: r.id, variant: r.variant, flash: r.flash.total, ram: r.ram.total,
       macroF1: [r.metrics.macroF1.value, r.metrics.macroF1.lo, r.metrics.macroF1.hi],
       ...(r.metrics.accuracy ? { accuracy: [r.metrics.accuracy.value, r.metrics.accuracy.lo, r.metrics.accuracy.hi] as [number, number, number] } : {}),
+      ...(linesOf.get(r.id)?.length ? { lines: linesOf.get(r.id) } : {}),
     })),
   };
   files.summary = join(out, 'summary.json');
@@ -256,7 +264,10 @@ export function formatRunSummary(s: RunSummary): string {
     `hypertinypw run: ${s.task} on ${s.data}${s.demo ? ' (demo excerpt)' : ''}, ${fmt(s.seconds)}`,
     '',
     `  ${'model'.padEnd(14)} ${'flash B'.padStart(9)} ${'RAM B'.padStart(8)}  macro-F1 [95% CI]${s.records.some((r) => r.accuracy) ? '         accuracy [95% CI]' : ''}`,
-    ...s.records.map((r) => `  ${r.variant.padEnd(14)} ${String(r.flash).padStart(9)} ${String(r.ram).padStart(8)}  ${pct(r.macroF1[0])} [${pct(r.macroF1[1])}, ${pct(r.macroF1[2])}]${r.accuracy ? `   ${pct(r.accuracy[0])} [${pct(r.accuracy[1])}, ${pct(r.accuracy[2])}]` : ''}`),
+    ...s.records.flatMap((r) => [
+      `  ${r.variant.padEnd(14)} ${String(r.flash).padStart(9)} ${String(r.ram).padStart(8)}  ${pct(r.macroF1[0])} [${pct(r.macroF1[1])}, ${pct(r.macroF1[2])}]${r.accuracy ? `   ${pct(r.accuracy[0])} [${pct(r.accuracy[1])}, ${pct(r.accuracy[2])}]` : ''}`,
+      ...(r.lines ?? []).map((l) => `  ${''.padEnd(14)} ${l}`),
+    ]),
     '',
     `  C build against the golden vectors: ${s.gcc}`,
     ...Object.entries(s.files).map(([k, v]) => `  ${k.padEnd(16)} ${v}`),

@@ -21,7 +21,7 @@
  *   large        { preset, overrides, train }  the large float CNN (float-large, int8-large)
  *   quantize     { large: 'ptq' | 'qat', small: 'ptq' | 'qat', qat: { epochs, lr }, calibration }
  *   lowRank      { ranks: [...] }
- *   hyper        { base: 'mitbih' | 'apnea', grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone }
+ *   hyper        { base: 'mitbih' | 'apnea' | 'ptbxl' (default by task), grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone }
  *   bootstrap    { resamples, seed }
  */
 
@@ -35,7 +35,7 @@ import type { SeparableCnn, SeparableCnnConfig } from '../nn/models/separable_cn
 import type { TrainConfig } from '../nn/trainer.ts';
 import type { IntModel } from '../quant/int_model.ts';
 import { ArgumentError } from '../util/errors.ts';
-import { checkTask, defaultDataDir, describeDataset, loadTask, smallPresetOf, type TaskName } from './data.ts';
+import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable } from './evaluate.ts';
 import {
   VARIANTS, floatBytes, intBytes, knobsOf, modelConfigFor, pw4bit, pwInt8, quantizeModel, readIntegerModel, trainFloat, trainHyper, trainLowRank,
@@ -60,7 +60,7 @@ export interface SweepConfig {
   large?: ModelStage;
   quantize?: { large?: 'ptq' | 'qat'; small?: 'ptq' | 'qat'; qat?: { epochs: number; lr: number }; calibration?: number };
   lowRank?: { ranks: number[] };
-  hyper?: { base?: 'mitbih' | 'apnea'; grid?: Partial<GeneratorKnobs>[]; train?: Partial<TrainConfig>; initFromBackbone?: boolean };
+  hyper?: { base?: 'mitbih' | 'apnea' | 'ptbxl'; grid?: Partial<GeneratorKnobs>[]; train?: Partial<TrainConfig>; initFromBackbone?: boolean };
   bootstrap?: { resamples?: number; seed?: number };
 }
 
@@ -120,7 +120,7 @@ export function sweepJobs(c: SweepConfig): SweepJob[] {
     if (variants.has('pw-int8')) add('pw-int8', seed, '', {});
     if (variants.has('pw-4bit')) add('pw-4bit', seed, '', { pwBits: 4 });
     if (variants.has('pw-lowrank')) for (const r of c.lowRank?.ranks ?? DEFAULT_SWEEP.ranks) add('pw-lowrank', seed, `r${r}`, { rank: r });
-    if (variants.has('hypertinypw')) for (const k of c.hyper?.grid ?? DEFAULT_SWEEP.grid) add('hypertinypw', seed, knobLabel(k), { knobs: knobsOf({ knobs: k, base: c.hyper?.base }) });
+    if (variants.has('hypertinypw')) for (const k of c.hyper?.grid ?? DEFAULT_SWEEP.grid) add('hypertinypw', seed, knobLabel(k), { knobs: knobsOf({ knobs: k, base: c.hyper?.base ?? knobBaseOf(c.task) }) });
     if (variants.has('float-large')) add('float-large', seed, '', {});
     if (variants.has('int8-large')) add('int8-large', seed, '', { method: c.quantize?.large ?? DEFAULT_SWEEP.quantize.large });
   }
@@ -175,7 +175,7 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
   const bootstrap = { ...DEFAULT_SWEEP.bootstrap, ...(c.bootstrap ?? {}) };
   const quant = { ...DEFAULT_SWEEP.quantize, ...(c.quantize ?? {}) };
   const smallPreset = c.small?.preset ?? smallPresetOf(c.task);
-  const largePreset = c.large?.preset ?? (c.task === 'kws12' ? 'kws' : 'large');
+  const largePreset = c.large?.preset ?? largePresetOf(c.task);
   const smallTrain = { ...DEFAULT_SWEEP.smallTrain, ...(c.small?.train ?? {}) };
   const largeTrain = { ...DEFAULT_SWEEP.largeTrain, ...(c.large?.train ?? {}) };
   const note = (m: string) => log(`  ${m}`);
@@ -270,7 +270,7 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
         case 'hypertinypw': {
           const init = c.hyper?.initFromBackbone === false ? undefined : (await backbone(job.seed)).model;
           const h = await trainHyper(ds, smallCfg(job.seed), jobDir, {
-            knobs: job.config.knobs as Partial<GeneratorKnobs>, base: c.hyper?.base, init,
+            knobs: job.config.knobs as Partial<GeneratorKnobs>, base: c.hyper?.base ?? knobBaseOf(c.task), init,
             train: { ...smallTrain, ...(c.hyper?.train ?? {}), seed: job.seed }, qat: quant.qat, quiet: o.quiet, note, calibration: quant.calibration,
           });
           model = h.deployable;

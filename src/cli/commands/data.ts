@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minuteLabels } from '../../data/apnea/labels.ts';
 import { downloadDataset, PHYSIONET_DATABASES } from '../../data/download/download.ts';
 import { mitbihStats } from '../../data/mitbih/stats.ts';
 import { speechCommandsStats } from '../../data/audio/speech_commands.ts';
-import { PTBXL_SUPERCLASSES, parsePtbxlDatabase, parseScpStatements, splitOfFold, superclassTargets } from '../../data/ptbxl/load.ts';
+import { PTBXL_SUPERCLASSES, findPtbxlDatabase, parsePtbxlDatabase, parseScpStatements, splitOfFold, superclassTargets } from '../../data/ptbxl/load.ts';
 import { readAnnotationFile } from '../../data/wfdb/annotation.ts';
 import { type Command, UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag } from '../command.ts';
 
@@ -16,7 +16,7 @@ usage:
   hypertinypw data stats apnea-ecg --dir <dir> [--json]
       apnea (A) / normal (N) minutes of every .apn file in dir
   hypertinypw data stats ptb-xl --dir <dir> [--database <csv>] [--json]
-      superclass counts per split of ptbxl_database.csv
+      superclass counts per split of ptbxl_database.csv (else the first ptbxl_database*.csv in dir)
   hypertinypw data stats speech-commands --dir <dir> [--json]
       kws12 examples and files per class and split (v0.01 or v0.02 layout; official lists or hash split)
   hypertinypw data download <mitbih|apnea-ecg|ptb-xl> --dir <dir> [--base-url URL] [--quiet]
@@ -38,16 +38,25 @@ function stats(name: string | undefined, dir: string, p: ReturnType<typeof parse
     }
     case 'apnea-ecg': {
       const out: Record<string, { A: number; N: number }> = {};
-      for (const f of readdirSync(dir).filter((f) => f.endsWith('.apn')).sort()) {
+      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.apn')).sort() : [];
+      if (files.length === 0) throw new UsageError(`data stats apnea-ecg: no .apn label file in ${dir}`);
+      for (const f of files) {
         const labels = minuteLabels(readAnnotationFile(join(dir, f)), 100, join(dir, f));
         out[f.replace(/\.apn$/, '')] = { A: labels.filter((v) => v === 1).length, N: labels.filter((v) => v === 0).length };
       }
       return out;
     }
     case 'ptb-xl': {
-      const db = stringFlag(p, 'database') ?? join(dir, 'ptbxl_database.csv');
+      let db = stringFlag(p, 'database');
+      if (!db) {
+        const found = findPtbxlDatabase(dir);
+        db = found.path;
+        if (found.others.length) process.stderr.write(`data stats ptb-xl: using ${db} (also here: ${found.others.join(', ')}; --database to choose)\n`);
+      }
+      const stPath = join(dir, 'scp_statements.csv');
+      for (const f of [db, stPath]) if (!existsSync(f)) throw new UsageError(`data stats ptb-xl: ${f} does not exist`);
       const rows = parsePtbxlDatabase(readFileSync(db, 'utf8'), db);
-      const st = parseScpStatements(readFileSync(join(dir, 'scp_statements.csv'), 'utf8'), join(dir, 'scp_statements.csv'));
+      const st = parseScpStatements(readFileSync(stPath, 'utf8'), stPath);
       const out = ['train', 'val', 'test'].map((split) => ({ split, records: 0, unlabeled: 0, ...Object.fromEntries(PTBXL_SUPERCLASSES.map((c) => [c, 0])) })) as Record<string, number | string>[];
       for (const r of rows) {
         const t = superclassTargets(r.scpCodes, st);

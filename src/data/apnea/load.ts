@@ -11,11 +11,16 @@ import { APNEA_CLASSES, APNEA_LEARNING_RECORDS, APNEA_TEST_RECORDS, minuteLabels
  * Apnea-ECG pipeline 'apnea-ecg' (synchronous): one-minute segments of each labelled record
  * (100 Hz, format 16, one ECG signal), label N/A from its .apn file, split by record.
  *
- * x: [N, L = 6000 / decimate, C = 1], millivolts, each segment z-scored unless
- * normalization = 'none'; decimation averages `decimate` consecutive samples.
- * Splits (by record, never by minute): test = the x01-x35 records present in `dir` (their .apn
- * are PhysioNet's released answers), or, when none is present, a seeded 20% of the learning
- * records; val = a seeded 15% of the remaining learning records; the rest is train.
+ * x: [N, L = (2 * contextMinutes + 1) * 6000 / decimate, C = 1], millivolts, each segment
+ * z-scored unless normalization = 'none'; decimation averages `decimate` consecutive samples.
+ * Context: with contextMinutes = c the example of minute m is minutes m - c .. m + c (label of
+ * minute m), the record's edge samples repeated where the context runs past it, so every
+ * labelled minute stays an example.
+ * Splits (by record = patient, never by minute): test = the x01-x35 records present in `dir`
+ * (their .apn are PhysioNet's released answers), or, when none is present, a seeded 20% of the
+ * learning records; val = a seeded round(15%) of each learning group (a = apnea, b = borderline,
+ * c = control records; at least one record overall); the rest (release set a01-a20, b01-b05,
+ * c01-c10) is train.
  */
 
 export interface LoadApneaOptions {
@@ -26,7 +31,11 @@ export interface LoadApneaOptions {
   testRecords?: string[];
   seed?: number;
   decimate?: number;
+  /** minutes of context on each side of the labelled minute (default 0) */
+  contextMinutes?: number;
   normalization?: 'zscore' | 'none';
+  /** progress callback per record read */
+  onRecord?: (record: string, done: number, total: number) => void;
 }
 
 function available(dir: string, r: string): boolean {
@@ -44,8 +53,16 @@ export function apneaSplits(records: string[], opts: Pick<LoadApneaOptions, 'val
   const rest = learning.filter((r) => !test.includes(r));
   let val = opts.valRecords;
   if (!val) {
-    const perm = rng.permutation(rest.length);
-    val = Array.from(perm.subarray(0, Math.round(rest.length * 0.15)), (i) => rest[i]);
+    val = [];
+    const groups = ['a', 'b', 'c'].map((g) => rest.filter((r) => r[0] === g));
+    for (const g of groups) {
+      const perm = rng.permutation(g.length);
+      val.push(...Array.from(perm.subarray(0, Math.round(g.length * 0.15)), (i) => g[i]));
+    }
+    if (val.length === 0 && rest.length >= 2) {
+      const largest = groups.reduce((a, b) => (b.length > a.length ? b : a));
+      val.push(largest[rng.permutation(largest.length)[0]]);
+    }
   }
   const out = new Map<string, number>();
   for (const r of records) out.set(r, test.includes(r) ? 2 : val.includes(r) ? 1 : 0);
@@ -55,6 +72,8 @@ export function apneaSplits(records: string[], opts: Pick<LoadApneaOptions, 'val
 export function loadApnea(opts: LoadApneaOptions): Dataset {
   const decimate = opts.decimate ?? 1;
   if (!(Number.isInteger(decimate) && decimate >= 1 && 6000 % decimate === 0)) throw new ArgumentError('loadApnea', `decimate ${decimate} must be an integer dividing 6000`);
+  const ctx = opts.contextMinutes ?? 0;
+  if (!(Number.isInteger(ctx) && ctx >= 0 && ctx <= 5)) throw new ArgumentError('loadApnea', `contextMinutes ${ctx} must be an integer in 0..5`);
   const records = opts.records ?? [...APNEA_LEARNING_RECORDS, ...APNEA_TEST_RECORDS].filter((r) => available(opts.dir, r));
   if (records.length === 0) throw new ArgumentError('loadApnea', `no Apnea-ECG record with .hea, .dat and .apn in ${opts.dir}`);
   const splits = apneaSplits(records, opts);
@@ -69,13 +88,15 @@ export function loadApnea(opts: LoadApneaOptions): Dataset {
     const labels = minuteLabels(readAnnotationFile(join(opts.dir, `${r}.apn`)), fs, join(opts.dir, `${r}.apn`));
     const per = Math.round(fs * 60);
     if (per % decimate !== 0) throw new ArgumentError('loadApnea', `decimate ${decimate} does not divide ${per} samples per minute of ${r}`);
-    L = per / decimate;
+    L = ((2 * ctx + 1) * per) / decimate;
+    const last = sig.length - 1;
     for (let m = 0; m < labels.length; m++) {
       if (labels[m] < 0 || (m + 1) * per > sig.length) continue;
       const seg = new Float32Array(L);
+      const start = (m - ctx) * per;
       for (let i = 0; i < L; i++) {
         let acc = 0;
-        for (let j = 0; j < decimate; j++) acc += sig[m * per + i * decimate + j];
+        for (let j = 0; j < decimate; j++) acc += sig[Math.min(last, Math.max(0, start + i * decimate + j))];
         seg[i] = acc / decimate;
       }
       if (opts.normalization !== 'none') zscore(seg);
@@ -83,6 +104,7 @@ export function loadApnea(opts: LoadApneaOptions): Dataset {
       ys.push(labels[m]);
       groups.push(gi);
     }
+    opts.onRecord?.(r, gi + 1, records.length);
   });
   const n = segs.length;
   const x = new Float32Array(n * L);
@@ -90,7 +112,7 @@ export function loadApnea(opts: LoadApneaOptions): Dataset {
   return {
     name: 'apnea-ecg', x, shape: [n, L, 1], y: Int32Array.from(ys), classes: [...APNEA_CLASSES],
     split: Uint8Array.from(groups, (g) => splits.get(records[g])!), group: Int32Array.from(groups), groupNames: records,
-    meta: { source: opts.dir, segmentSeconds: 60, decimate, normalization: opts.normalization ?? 'zscore', splits: Object.fromEntries(splits) },
+    meta: { source: opts.dir, fs: 100 / decimate, segmentSeconds: 60, contextMinutes: ctx, decimate, normalization: opts.normalization ?? 'zscore', splits: Object.fromEntries(splits) },
   };
 }
 

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ArgumentError, FormatError } from '../../util/errors.ts';
 import type { Dataset } from '../dataset.ts';
-import { readRecord, toPhysical } from '../wfdb/signal.ts';
+import { readHeaderFile, readRecord, toPhysical } from '../wfdb/signal.ts';
 import { csvRecords } from './csv.ts';
 import { parseScpCodes } from './scp_codes.ts';
 
@@ -14,8 +14,12 @@ import { parseScpCodes } from './scp_codes.ts';
  * `minLikelihood`, default 0 = every listed code, as in the PTB-XL benchmark code) is a diagnostic
  * statement (scp_statements.csv diagnostic == 1) whose diagnostic_class is k. Records with no
  * superclass are dropped unless keepUnlabeled. Splits: strat_fold 1-8 train, 9 val, 10 test.
- * x: [N, L = 1000, C = 12] in millivolts (no normalization); y = index of the first superclass
- * present (for single-label consumers; -1 when none), yMulti = [N, 5].
+ * Group = patient (PTB-XL's folds keep a patient's records in one fold).
+ * x: [N, L = 1000, C = 12, or the chosen `leads` in their order] in millivolts (no
+ * normalization); y = index of the first superclass present (for single-label consumers; -1
+ * when none), yMulti = [N, 5].
+ * The database csv is <dir>/ptbxl_database.csv, or else the one file named ptbxl_database*.csv
+ * in dir (the first by name when several match; findPtbxlDatabase tells which).
  */
 
 export const PTBXL_SUPERCLASSES = ['NORM', 'MI', 'STTC', 'CD', 'HYP'] as const;
@@ -71,12 +75,36 @@ export function superclassTargets(codes: Record<string, number>, statements: Map
   return t;
 }
 
+/** The 12 leads in PTB-XL's record order. */
+export const PTBXL_LEADS = ['I', 'II', 'III', 'AVR', 'AVL', 'AVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'] as const;
+
+/**
+ * The database csv of a PTB-XL folder: ptbxl_database.csv, else the files matching
+ * ptbxl_database*.csv sorted by name (the first is used, the others are listed).
+ */
+export function findPtbxlDatabase(dir: string): { path: string; others: string[] } {
+  const exact = join(dir, 'ptbxl_database.csv');
+  if (existsSync(exact)) return { path: exact, others: [] };
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => /^ptbxl_database.*\.csv$/i.test(f)).sort();
+  } catch (e) {
+    throw new ArgumentError('ptb-xl', `cannot read directory ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (names.length === 0) throw new ArgumentError('ptb-xl', `no ptbxl_database*.csv in ${dir} (pass the database file explicitly)`);
+  return { path: join(dir, names[0]), others: names.slice(1).map((n) => join(dir, n)) };
+}
+
 export const splitOfFold = (fold: number): number => (fold <= 8 ? 0 : fold === 9 ? 1 : 2);
 
 export interface LoadPtbxlOptions {
   dir: string;
-  /** database csv (default <dir>/ptbxl_database.csv) */
+  /** database csv (default: findPtbxlDatabase(dir)) */
   database?: string;
+  /** leads by name (case-insensitive), e.g. ['II'] for the single-lead setting (default all 12) */
+  leads?: string[];
+  /** progress callback per record read */
+  onRecord?: (done: number, total: number) => void;
   /** scp statements csv (default <dir>/scp_statements.csv) */
   statements?: string;
   minLikelihood?: number;
@@ -86,7 +114,7 @@ export interface LoadPtbxlOptions {
 }
 
 export function loadPtbxl(opts: LoadPtbxlOptions): Dataset {
-  const dbPath = opts.database ?? join(opts.dir, 'ptbxl_database.csv');
+  const dbPath = opts.database ?? findPtbxlDatabase(opts.dir).path;
   const stPath = opts.statements ?? join(opts.dir, 'scp_statements.csv');
   const rows = parsePtbxlDatabase(readText(dbPath), dbPath);
   const statements = parseScpStatements(readText(stPath), stPath);
@@ -102,28 +130,42 @@ export function loadPtbxl(opts: LoadPtbxlOptions): Dataset {
   let x = new Float32Array(0);
   const patients = new Map<number, number>();
   const group = new Int32Array(picked.length);
+  const want = opts.leads?.map((l) => l.toUpperCase());
+  if (want && want.length === 0) throw new ArgumentError('loadPtbxl', 'leads must name at least one lead');
   picked.forEach(({ row }, n) => {
-    const rec = readRecord(join(opts.dir, dirname(row.filenameLr)), row.filenameLr.split('/').pop()!);
+    const dir = join(opts.dir, dirname(row.filenameLr));
+    const name = row.filenameLr.split('/').pop()!;
+    const header = readHeaderFile(join(dir, `${name}.hea`));
+    const idx = want
+      ? want.map((l) => {
+        const i = header.signals.findIndex((s) => s.description.toUpperCase() === l);
+        if (i < 0) throw new FormatError(join(dir, `${name}.hea`), `record has no lead "${l}" (it has ${header.signals.map((s) => s.description).join(', ')})`);
+        return i;
+      })
+      : header.signals.map((_, i) => i);
+    const rec = readRecord(dir, name, { signals: idx });
     const h = rec.header;
+    const len = rec.digital[idx[0]]!.length;
     if (n === 0) {
-      L = h.nSamples ?? rec.digital[0]!.length;
-      C = h.nSignals;
+      L = len;
+      C = idx.length;
       x = new Float32Array(picked.length * L * C);
     }
-    if (h.nSignals !== C || rec.digital[0]!.length !== L) throw new FormatError(row.filenameLr, `record has ${h.nSignals} signals x ${rec.digital[0]!.length} samples, expected ${C} x ${L}`);
-    for (let c = 0; c < C; c++) {
-      const p = toPhysical(rec.digital[c]!, h.signals[c]);
+    if (idx.length !== C || len !== L) throw new FormatError(row.filenameLr, `record has ${idx.length} signals x ${len} samples, expected ${C} x ${L}`);
+    idx.forEach((si, c) => {
+      const p = toPhysical(rec.digital[si]!, h.signals[si]);
       for (let l = 0; l < L; l++) x[(n * L + l) * C + c] = p[l];
-    }
+    });
+    opts.onRecord?.(n + 1, picked.length);
     if (!patients.has(row.patientId)) patients.set(row.patientId, patients.size);
     group[n] = patients.get(row.patientId)!;
   });
   const yMulti = new Uint8Array(picked.length * 5);
   picked.forEach(({ t }, n) => yMulti.set(t, n * 5));
   return {
-    name: 'ptbxl-superdiag', x, shape: [picked.length, L, C],
+    name: want ? `ptbxl-superdiag-${want.join('+').toLowerCase()}` : 'ptbxl-superdiag', x, shape: [picked.length, L, C],
     y: Int32Array.from(picked, ({ t }) => t.indexOf(1)), yMulti, classes: [...PTBXL_SUPERCLASSES],
     split: Uint8Array.from(picked, ({ row }) => splitOfFold(row.stratFold)), group, groupNames: [...patients.keys()].map(String),
-    meta: { source: opts.dir, fs: 100, ecgIds: picked.map(({ row }) => row.ecgId), minLikelihood: opts.minLikelihood ?? 0, split: 'strat_fold 1-8 train, 9 val, 10 test' },
+    meta: { source: opts.dir, database: dbPath, fs: 100, leads: want ?? [...PTBXL_LEADS], ecgIds: picked.map(({ row }) => row.ecgId), minLikelihood: opts.minLikelihood ?? 0, split: 'strat_fold 1-8 train, 9 val, 10 test' },
   };
 }

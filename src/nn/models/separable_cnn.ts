@@ -81,7 +81,46 @@ export const KWS_SMALL: SeparableCnnConfig = {
   blocks: [{ channels: 64, stride: 2 }, { channels: 64 }, { channels: 64, stride: 2 }, { channels: 64 }],
 };
 
-export const PRESETS: Record<string, SeparableCnnConfig> = { small: ECG_SMALL, large: ECG_LARGE, kws: KWS_SMALL };
+/**
+ * Apnea-ECG small (~25k parameters): one-minute segments at 100 Hz [6000, 1], apnea / normal.
+ * The stem's stride 4 and five stride-2 blocks bring L down before the widths grow:
+ * L: 6000 -stem/4-> 1500 -> 750 -> 375 -> 188 -> 94 -> 47 -> 47 (RAM peak: input + stem output).
+ */
+export const APNEA_SMALL: SeparableCnnConfig = {
+  ...COMMON, inputLength: 6000, inputChannels: 1, numClasses: 2,
+  stem: { channels: 16, kernel: 11, stride: 4 },
+  blocks: [{ channels: 24, stride: 2 }, { channels: 32, stride: 2 }, { channels: 48, stride: 2 }, { channels: 64, stride: 2 }, { channels: 96, stride: 2 }, { channels: 96 }],
+};
+
+/** Apnea-ECG large (~270k parameters): the same input, widths 32 -> 64 -> 128 -> 256. */
+export const APNEA_LARGE: SeparableCnnConfig = {
+  ...APNEA_SMALL, dropout: 0.2,
+  stem: { channels: 32, kernel: 11, stride: 4 },
+  blocks: [{ channels: 64, stride: 2 }, { channels: 128, stride: 2 }, { channels: 128, stride: 2 }, { channels: 256, stride: 2 }, { channels: 256, stride: 2 }, { channels: 256 }, { channels: 256 }],
+};
+
+/**
+ * PTB-XL small (~27k parameters): 10 s records at 100 Hz, 12 leads [1000, 12] (or lead II only,
+ * [1000, 1]), 5 superdiagnostic classes (multi-label, sigmoid outputs).
+ * L: 1000 -stem/2-> 500 -> 250 -> 125 -> 63 -> 32 -> 32.
+ */
+export const PTBXL_SMALL: SeparableCnnConfig = {
+  ...COMMON, inputLength: 1000, inputChannels: 12, numClasses: 5,
+  stem: { channels: 32, kernel: 7, stride: 2 },
+  blocks: [{ channels: 32, stride: 2 }, { channels: 48, stride: 2 }, { channels: 64, stride: 2 }, { channels: 96, stride: 2 }, { channels: 96 }],
+};
+
+/** PTB-XL large (~280k parameters): the same input, widths 64 -> 128 -> 256. */
+export const PTBXL_LARGE: SeparableCnnConfig = {
+  ...PTBXL_SMALL, dropout: 0.2,
+  stem: { channels: 64, kernel: 7, stride: 2 },
+  blocks: [{ channels: 64, stride: 2 }, { channels: 128, stride: 2 }, { channels: 128 }, { channels: 256, stride: 2 }, { channels: 256, stride: 2 }, { channels: 256 }, { channels: 256 }],
+};
+
+export const PRESETS: Record<string, SeparableCnnConfig> = {
+  small: ECG_SMALL, large: ECG_LARGE, kws: KWS_SMALL,
+  apnea: APNEA_SMALL, 'apnea-large': APNEA_LARGE, ptbxl: PTBXL_SMALL, 'ptbxl-large': PTBXL_LARGE,
+};
 
 /** A preset by name, with overrides (e.g. numClasses: 2 for the binary task). */
 export function separableCnnConfig(preset: keyof typeof PRESETS | string, overrides: Partial<SeparableCnnConfig> = {}): SeparableCnnConfig {

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APNEA_TEST_RECORDS, minuteLabels } from '../../src/data/apnea/labels.ts';
+import { diagnoseRecords, formatDiagnosis } from '../../src/data/apnea/diagnosis.ts';
+import { loadApnea } from '../../src/data/apnea/load.ts';
+import { findPtbxlDatabase, loadPtbxl, parsePtbxlDatabase, parseScpStatements, superclassTargets } from '../../src/data/ptbxl/load.ts';
+import { readAnnotationFile } from '../../src/data/wfdb/annotation.ts';
+import { splitIndices } from '../../src/data/dataset.ts';
+import { dataCommand } from '../../src/cli/commands/data.ts';
+import { UsageError } from '../../src/cli/command.ts';
+import { ArgumentError } from '../../src/util/errors.ts';
+import { FIXTURES, SHARED, SHARED_ON, tempDir } from './helpers.ts';
+
+const APN = join(FIXTURES, 'apnea-ecg');
+const PTB = join(FIXTURES, 'ptb-xl');
+
+/** Minute labels of every .apn in dir, read straight from the files. */
+function labelFiles(dir: string): Map<string, Int8Array> {
+  return new Map(readdirSync(dir).filter((f) => f.endsWith('.apn')).sort().map((f) => [f.slice(0, -4), minuteLabels(readAnnotationFile(join(dir, f)), 100, f)]));
+}
+
+describe('Apnea-ECG task data (fixture: real labels, synthetic signals)', () => {
+  const ds = loadApnea({ dir: APN });
+  const files = labelFiles(APN);
+
+  it('one example per labelled minute; split counts equal the label files', () => {
+    expect(ds.shape.slice(1)).toEqual([6000, 1]);
+    const want = { train: [0, 0], val: [0, 0], test: [0, 0] } as Record<string, number[]>;
+    const splitOf = ds.meta.splits as Record<string, number>;
+    for (const [r, l] of files) {
+      const s = ['train', 'val', 'test'][splitOf[r]];
+      for (const v of l) want[s][v]++;
+      const idx = [...ds.group.keys()].filter((i) => ds.groupNames[ds.group[i]] === r);
+      expect(idx.length, r).toBe(l.length);
+      expect(idx.map((i) => ds.y[i]), r).toEqual(Array.from(l));
+    }
+    for (const s of ['train', 'val', 'test'] as const) {
+      const got = [0, 0];
+      for (const i of splitIndices(ds, s)) got[ds.y[i]]++;
+      expect(got, s).toEqual(want[s]);
+    }
+  });
+
+  it('x records are the test set; validation holds out whole learning records', () => {
+    const splitOf = ds.meta.splits as Record<string, number>;
+    for (const [r, s] of Object.entries(splitOf)) expect(s === 2, r).toBe(APNEA_TEST_RECORDS.includes(r));
+    expect(Object.values(splitOf).filter((s) => s === 1).length).toBeGreaterThanOrEqual(1);
+    for (const g of new Set(ds.group)) expect(new Set([...ds.group.keys()].filter((i) => ds.group[i] === g).map((i) => ds.split[i])).size).toBe(1);
+  });
+
+  it('context minutes: the example of minute m holds minutes m-1 .. m+1 (edges repeated)', () => {
+    const c = loadApnea({ dir: APN, records: ['a01'], valRecords: [], testRecords: [], contextMinutes: 1, normalization: 'none' });
+    const plain = loadApnea({ dir: APN, records: ['a01'], valRecords: [], testRecords: [], normalization: 'none' });
+    expect(c.shape).toEqual([3, 18000, 1]);
+    // minute 1 with context = minutes 0, 1, 2 concatenated
+    expect(Array.from(c.x.subarray(18000, 36000))).toEqual([...plain.x.subarray(0, 18000)]);
+    // minute 0: the first 6000 samples repeat the record's first sample
+    expect(c.x.subarray(0, 6000).every((v) => v === plain.x[0])).toBe(true);
+  });
+
+  it('per-record diagnosis from minute decisions', () => {
+    // record 0: 60 minutes, 6 apnea (6/h); record 1: 60 minutes, 2 apnea (2/h)
+    const group = [...new Array(60).fill(0), ...new Array(60).fill(1)];
+    const yTrue = group.map((g, i) => (g === 0 ? (i < 6 ? 1 : 0) : i < 62 ? 1 : 0));
+    const yPred = group.map((g, i) => (g === 0 ? (i < 4 ? 1 : 0) : i < 62 ? 1 : 0));
+    const d = diagnoseRecords(group, ['a', 'b'], yTrue, yPred);
+    expect(d.records.map((r) => [r.record, r.trueIndex, r.predIndex, r.trueOsa, r.predOsa])).toEqual([['a', 6, 4, true, false], ['b', 2, 2, false, false]]);
+    expect(d.correct).toBe(1);
+    expect(d.sensitivity).toBe(0);
+    expect(d.specificity).toBe(1);
+    expect(formatDiagnosis(d)).toMatch(/1\/2 records correct/);
+    expect(() => diagnoseRecords([0], ['a'], [1, 0], [1])).toThrow(ArgumentError);
+  });
+});
+
+describe('PTB-XL task data (fixture: 12 real rows, synthetic records)', () => {
+  const rows = parsePtbxlDatabase(readFileSync(join(PTB, 'ptbxl_database.csv'), 'utf8'), 'db');
+  const st = parseScpStatements(readFileSync(join(PTB, 'scp_statements.csv'), 'utf8'), 'st');
+
+  it('folds 1-8 / 9 / 10 and superclass counts equal the database rows', () => {
+    const ds = loadPtbxl({ dir: PTB });
+    expect(ds.shape).toEqual([rows.length, 1000, 12]);
+    for (const [s, folds] of [['train', [1, 8]], ['val', [9, 9]], ['test', [10, 10]]] as const) {
+      const want = [0, 0, 0, 0, 0];
+      const inSplit = rows.filter((r) => r.stratFold >= folds[0] && r.stratFold <= folds[1]);
+      for (const r of inSplit) superclassTargets(r.scpCodes, st).forEach((v, k) => (want[k] += v));
+      const got = [0, 0, 0, 0, 0];
+      const idx = splitIndices(ds, s);
+      for (const i of idx) for (let k = 0; k < 5; k++) got[k] += ds.yMulti![i * 5 + k];
+      expect(idx.length, s).toBe(inSplit.length);
+      expect(got, s).toEqual(want);
+      expect(got.every((v) => v > 0 && v < idx.length + 1), `${s}: every superclass present`).toBe(true);
+    }
+  });
+
+  it('the lead-II option keeps column II of the 12-lead examples', () => {
+    const all = loadPtbxl({ dir: PTB });
+    const ii = loadPtbxl({ dir: PTB, leads: ['ii'] });
+    expect(ii.shape).toEqual([rows.length, 1000, 1]);
+    expect(ii.name).toBe('ptbxl-superdiag-ii');
+    for (let i = 0; i < 3000; i += 7) expect(ii.x[i]).toBe(all.x[i * 12 + 1]);
+    expect(() => loadPtbxl({ dir: PTB, leads: ['V7'] })).toThrow(/no lead "V7"/);
+  });
+
+  it('finds the database csv by name pattern; a one-line usage error when there is none', async () => {
+    const dir = tempDir();
+    copyFileSync(join(PTB, 'scp_statements.csv'), join(dir, 'scp_statements.csv'));
+    expect(() => findPtbxlDatabase(dir)).toThrow(/no ptbxl_database\*\.csv/);
+    writeFileSync(join(dir, 'ptbxl_database_ecgid1-4.csv'), readFileSync(join(PTB, 'ptbxl_database.csv')));
+    expect(findPtbxlDatabase(dir).path).toBe(join(dir, 'ptbxl_database_ecgid1-4.csv'));
+    mkdirSync(join(dir, 'records100'));
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+    try {
+      expect(await dataCommand.run(['stats', 'ptb-xl', '--dir', dir, '--json'])).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(JSON.parse(lines.join('\n')).test.records).toBe(rows.filter((r) => r.stratFold === 10).length);
+    await expect(dataCommand.run(['stats', 'ptb-xl', '--dir', tempDir()])).rejects.toThrow(/no ptbxl_database/);
+    await expect(dataCommand.run(['stats', 'apnea-ecg', '--dir', tempDir()])).rejects.toThrow(UsageError);
+  });
+
+  it.skipIf(!SHARED_ON)('the shared folder as it is: stats from ptbxl_database_ecgid1-547.csv (opt-in)', async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+    try {
+      expect(await dataCommand.run(['stats', 'ptb-xl', '--dir', join(SHARED, 'ptb-xl'), '--json'])).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    const s = JSON.parse(lines.join('\n')) as Record<string, { records: number }>;
+    expect(s.train.records + s.val.records + s.test.records).toBe(521);
+  });
+
+  it.skipIf(!SHARED_ON)('the shared Apnea-ECG labels: release and test records as the loader splits them (opt-in)', () => {
+    const files = labelFiles(join(SHARED, 'apnea-ecg', 'more-labels'));
+    expect([...files.keys()].filter((r) => APNEA_TEST_RECORDS.includes(r)).length).toBe(35);
+    const total = [...files].filter(([r]) => r.startsWith('x')).reduce((a, [, l]) => a + l.length, 0);
+    expect(total).toBeGreaterThan(35 * 400);
+  });
+});
