@@ -41,6 +41,11 @@ export function checkTask(task: string): TaskName {
   return task as TaskName;
 }
 
+/** A command's --task value: a task name, or MIT-BIH's short forms 'aami' / 'binary'. */
+export function taskOfFlag(name: string): TaskName {
+  return checkTask(name === 'aami' ? 'mitbih-aami' : name === 'binary' ? 'mitbih-binary' : name);
+}
+
 /** The nn preset of a task's small model. */
 export function smallPresetOf(task: TaskName): 'small' | 'kws' | 'apnea' | 'ptbxl' {
   return task === 'kws12' ? 'kws' : task === 'apnea' ? 'apnea' : task.startsWith('ptbxl') ? 'ptbxl' : 'small';

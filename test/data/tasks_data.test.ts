@@ -143,3 +143,47 @@ describe('PTB-XL task data (fixture: 12 real rows, synthetic records)', () => {
     expect(total).toBeGreaterThan(35 * 400);
   });
 });
+
+describe('data download apnea-ecg | ptb-xl (local PhysioNet-like server)', () => {
+  it('fetches the listed files under <db>/<version>/, verified, records500/ left out for PTB-XL', async () => {
+    const { createServer } = await import('node:http');
+    const { createHash } = await import('node:crypto');
+    const body = new Map<string, Buffer>([
+      ['/apnea-ecg/1.0.0/x01.apn', readFileSync(join(APN, 'x01.apn'))],
+      ['/apnea-ecg/1.0.0/x01.hea', readFileSync(join(APN, 'x01.hea'))],
+      ['/ptb-xl/1.0.3/ptbxl_database.csv', readFileSync(join(PTB, 'ptbxl_database.csv'))],
+      ['/ptb-xl/1.0.3/records100/00000/00001_lr.hea', readFileSync(join(PTB, 'records100', '00000', '00001_lr.hea'))],
+      ['/ptb-xl/1.0.3/records500/00000/00001_hr.hea', Buffer.from('not fetched')],
+    ]);
+    const sums = (prefix: string) => [...body].filter(([k]) => k.startsWith(prefix)).map(([k, b]) => `${createHash('sha256').update(b).digest('hex')} ${k.slice(prefix.length)}`).join('\n') + '\n';
+    const server = createServer((req, res) => {
+      const url = decodeURIComponent(req.url!);
+      const m = /^\/([\w-]+)\/([\d.]+)\/SHA256SUMS\.txt$/.exec(url);
+      const b = m ? Buffer.from(sums(`/${m[1]}/${m[2]}/`)) : body.get(url);
+      if (!b) { res.writeHead(404).end(); return; }
+      res.writeHead(200, { 'content-length': b.length }).end(b);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const { downloadDataset } = await import('../../src/data/download/download.ts');
+      const a = tempDir();
+      expect(await downloadDataset({ dataset: 'apnea-ecg', dir: a, baseUrl: base, quiet: true })).toMatchObject({ files: 2, downloaded: 2 });
+      expect(readFileSync(join(a, 'x01.apn'))).toEqual(readFileSync(join(APN, 'x01.apn')));
+      const p = tempDir();
+      expect(await downloadDataset({ dataset: 'ptb-xl', dir: p, baseUrl: base, quiet: true })).toMatchObject({ files: 2, downloaded: 2 });
+      expect(readFileSync(join(p, 'records100', '00000', '00001_lr.hea'))).toEqual(readFileSync(join(PTB, 'records100', '00000', '00001_lr.hea')));
+      expect(await downloadDataset({ dataset: 'ptb-xl', dir: p, baseUrl: base, quiet: true })).toMatchObject({ present: 2, downloaded: 0 });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe('the shared folders as they are (labels and rows, no signals)', () => {
+  it.skipIf(!SHARED_ON)('loading a task there is a one-line error naming what is missing (opt-in)', async () => {
+    const { loadTask } = await import('../../src/pipeline/data.ts');
+    expect(() => loadTask('apnea', join(SHARED, 'apnea-ecg'))).toThrow(/no Apnea-ECG record with \.hea, \.dat and \.apn.*data download apnea-ecg/);
+    expect(() => loadTask('ptbxl', join(SHARED, 'ptb-xl'))).toThrow(/ptbxl_database_ecgid1-547\.csv lists records but .*00001_lr\.hea is missing/);
+  });
+});

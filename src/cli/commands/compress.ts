@@ -1,5 +1,5 @@
 import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
-import { loadMitbih } from '../../data/mitbih/load.ts';
+import { loadTask, taskOfFlag } from '../../pipeline/data.ts';
 import { splitIndices } from '../../data/dataset.ts';
 import { accountBytes, formatByteTable } from '../../hyper/bytes.ts';
 import { compressLowRank, compressToDeployable, type CalibrationData } from '../../hyper/compress.ts';
@@ -15,7 +15,7 @@ export const compressCommand: Command = {
   name: 'compress',
   summary: 'compress a HyperTinyPW checkpoint into a deployable (generator + codes + INT8 backbone)',
   help: [
-    'usage: hypertinypw compress <checkpoint> --out <model.htpd> --data <mitdb dir> [--task aami|binary]',
+    'usage: hypertinypw compress <checkpoint> --out <model.htpd> --data <mitdb dir> [--task aami|binary|apnea|ptbxl|...]',
     '                             [--calib N] [--knobs dz,dh,r] [--rounding double|single] [--name NAME]',
     '',
     'Folds the BatchNorm after each generated PW into the stored generator (gains or the next',
@@ -31,7 +31,7 @@ export const compressCommand: Command = {
     const out = stringFlag(p, 'out');
     const dir = stringFlag(p, 'data');
     if (!out || !dir) throw new UsageError('--out and --data are required');
-    const task = stringFlag(p, 'task', 'aami') as 'aami' | 'binary';
+    const task = taskOfFlag(stringFlag(p, 'task', 'aami')!);
     const rounding = stringFlag(p, 'rounding', 'double') as 'double' | 'single';
     if (rounding !== 'double' && rounding !== 'single') throw new UsageError(`--rounding must be double or single, got ${rounding}`);
     const model = loadHyperModel(p.positional[0]);
@@ -42,7 +42,7 @@ export const compressCommand: Command = {
       const k = model.knobs;
       if (k.dz !== dz || k.dh !== dh || k.rank !== r) throw new UsageError(`checkpoint knobs are ${k.dz},${k.dh},${k.rank}, not ${knobs}`);
     }
-    const ds = loadMitbih({ dir, task, rr: false });
+    const ds = loadTask(task, dir);
     const [, L, C] = ds.shape;
     const row = L * C;
     const train = splitIndices(ds, 'train');

@@ -1,5 +1,6 @@
 import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
 import { checkTask, defaultDataDir, loadTask, TASKS } from '../../pipeline/data.ts';
+import { taskLines } from '../../pipeline/task_lines.ts';
 import { compareModels, evaluate, savePredictions } from '../../pipeline/evaluate.ts';
 import { loadAnyModel } from '../../pipeline/model_file.ts';
 
@@ -61,6 +62,8 @@ export const evalCommand: Command = {
     for (const [name, m] of Object.entries(ev.metrics)) console.log(`  ${name.padEnd(24)} ${m.value.toFixed(4)} [${m.lo.toFixed(4)}, ${m.hi.toFixed(4)}]`);
     console.log(`  per-class F1: ${ev.classes.map((c, i) => `${c} ${Number.isNaN(ev.perClassF1[i]) ? '-' : ev.perClassF1[i].toFixed(3)}`).join(', ')}`);
     if (ev.confusion) console.log(`  confusion (rows true, columns predicted; ${ev.classes.join(' ')}):\n${ev.confusion.map((r) => `    ${r.map((v) => String(v).padStart(6)).join(' ')}`).join('\n')}`);
+    // task lines beyond the metrics above (Apnea-ECG: the per-record diagnosis)
+    for (const line of taskLines(ds, ev).lines.filter((l) => !l.startsWith('macro-AUC'))) console.log(`  ${line}`);
     return 0;
   },
 };

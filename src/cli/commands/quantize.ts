@@ -1,17 +1,16 @@
 import { existsSync } from 'node:fs';
 import { splitIndices, type Dataset } from '../../data/dataset.ts';
-import { loadMitbih } from '../../data/mitbih/load.ts';
-import { macroF1 } from '../../eval/metrics.ts';
 import { argmaxRows, predictLogits } from '../../nn/batch.ts';
 import { loadModel } from '../../nn/checkpoint.ts';
 import { withRrChannels } from '../../nn/features.ts';
-import { trainDataOf } from '../../nn/trainer.ts';
+import { trainDataOf, validationScore } from '../../nn/trainer.ts';
+import { loadTask, taskOfFlag } from '../../pipeline/data.ts';
+import { modelScores } from '../../pipeline/evaluate.ts';
 import { convertToIntModel } from '../../quant/convert.ts';
 import type { IntModel, RoundingMode } from '../../quant/int_model.ts';
 import { writeIntModel } from '../../quant/int_model_io.ts';
 import { ptq } from '../../quant/ptq.ts';
 import { qatFineTune } from '../../quant/qat.ts';
-import { dequantizeOutput, quantizeInput, simulateBatch } from '../../quant/simulator.ts';
 import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Command } from '../command.ts';
 
 /**
@@ -24,11 +23,11 @@ import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Co
 const HELP = `hypertinypw quantize: quantize a trained checkpoint to an INT8 IntModel (.htpw)
 
 usage:
-  hypertinypw quantize <checkpoint> --data <dir> --task <aami|binary> --method <ptq|qat> --out <model.htpw> [options]
+  hypertinypw quantize <checkpoint> --data <dir> --task <aami|binary|apnea|ptbxl|...> --method <ptq|qat> --out <model.htpw> [options]
 
 options:
   --data <dir>             MIT-BIH directory (e.g. data/demo/mitdb)
-  --task aami|binary       the checkpoint's task (default aami)
+  --task aami|binary       the checkpoint's task (default aami; also apnea, ptbxl, ptbxl-lead2, kws12)
   --method ptq|qat         post-training quantization or QAT fine-tuning (default ptq)
   --calib minmax|ema|percentile   calibration method (default minmax)
   --percentile P           for --calib percentile (default 99.99)
@@ -54,19 +53,11 @@ function subset(ds: Dataset, idx: Int32Array, max: number): { x: Float32Array; s
   return { x, shape: [n, ds.shape[1], ds.shape[2]] };
 }
 
-/** Test-split predictions of the IntModel through the simulator (batches of 512). */
-export function simulatePredictions(im: IntModel, ds: Dataset, idx: Int32Array): Int32Array {
-  const row = ds.shape[1] * ds.shape[2];
-  const K = im.tensors[im.outputId].shape[0];
-  const pred = new Int32Array(idx.length);
-  for (let s = 0; s < idx.length; s += 512) {
-    const part = idx.subarray(s, Math.min(idx.length, s + 512));
-    const x = new Float32Array(part.length * row);
-    part.forEach((e, i) => x.set(ds.x.subarray(e * row, (e + 1) * row), i * row));
-    const out = dequantizeOutput(im, simulateBatch(im, quantizeInput(im, x), part.length));
-    pred.set(argmaxRows(out, K), s);
-  }
-  return pred;
+function decisions(logits: Float32Array, k: number, multi: boolean): Int32Array {
+  if (!multi) return argmaxRows(logits, k);
+  const out = new Int32Array(logits.length / k);
+  for (let i = 0; i < out.length; i++) for (let j = 0; j < k; j++) if (logits[i * k + j] >= 0) out[i] |= 1 << j;
+  return out;
 }
 
 export const quantizeCommand: Command = {
@@ -87,7 +78,7 @@ export const quantizeCommand: Command = {
     const rounding = stringFlag(p, 'rounding', 'double') as RoundingMode;
     if (data === undefined) throw new UsageError('--data <dir> is required');
     if (out === undefined) throw new UsageError('--out <model.htpw> is required');
-    if (task !== 'aami' && task !== 'binary') throw new UsageError(`--task must be aami or binary, got "${task}"`);
+    const taskName = taskOfFlag(task!);
     if (method !== 'ptq' && method !== 'qat') throw new UsageError(`--method must be ptq or qat, got "${method}"`);
     if (calib !== 'minmax' && calib !== 'ema' && calib !== 'percentile') throw new UsageError(`--calib must be minmax, ema or percentile, got "${calib}"`);
     if (rounding !== 'double' && rounding !== 'single') throw new UsageError(`--rounding must be double or single, got "${rounding as string}"`);
@@ -97,7 +88,7 @@ export const quantizeCommand: Command = {
     const { model, checkpoint } = loadModel(ckpt);
     const extra = (checkpoint.meta.extra ?? {}) as { rrChannels?: boolean };
     const rr = p.flags.get('rr') === true || extra.rrChannels === true;
-    const raw = loadMitbih({ dir: data, task, cacheDir: stringFlag(p, 'cache', '.cache/hypertinypw') });
+    const raw = loadTask(taskName, data, { cacheDir: stringFlag(p, 'cache', '.cache/hypertinypw') });
     const ds = rr ? withRrChannels(raw) : raw;
     const cfg = model.config;
     if (ds.shape[1] !== cfg.inputLength || ds.shape[2] !== cfg.inputChannels || ds.classes.length !== cfg.numClasses) {
@@ -105,17 +96,22 @@ export const quantizeCommand: Command = {
     }
     const train = splitIndices(ds, 'train');
     const test = splitIndices(ds, 'test');
-    const yt = test.map((i) => ds.y[i]);
+    // labels as the trainer sees them (multi-label: packed masks); decisions: argmax, or the
+    // mask of sigmoid >= 0.5 per class
+    const td = trainDataOf(ds);
+    const multi = td.multiLabel === true;
+    const yt = test.map((i) => td.y[i]);
     const K = ds.classes.length;
-    const floatPred = argmaxRows(predictLogits(model, ds.x, ds.shape, test).logits, K);
-    const floatF1 = macroF1(yt, floatPred, K);
+    const floatLogits = predictLogits(model, ds.x, ds.shape, test).logits;
+    const floatPred = decisions(floatLogits, K, multi);
+    const floatF1 = validationScore(floatLogits, K, yt, multi).f1;
 
     const meta = { task: ds.name, classes: ds.classes, source: ckpt, method };
     let im: IntModel;
     if (method === 'ptq') {
       im = ptq(model, subset(ds, train, numberFlag(p, 'calib-examples', 4096)!), { method: calib, percentile: numberFlag(p, 'percentile'), rounding, name: `${ds.name}-ptq`, meta }).intModel;
     } else {
-      const res = await qatFineTune(model, trainDataOf(ds), {
+      const res = await qatFineTune(model, td, {
         epochs: numberFlag(p, 'epochs', 3)!, lr: numberFlag(p, 'lr', 5e-4)!, outDir: stringFlag(p, 'qat-dir'), quiet, rounding,
         calibMethod: calib, calibExamples: numberFlag(p, 'calib-examples', 4096), config: { batchSize: numberFlag(p, 'batch-size', 64)! },
         onNote: (m) => { if (!quiet) console.error(`quantize: ${m}`); },
@@ -123,11 +119,12 @@ export const quantizeCommand: Command = {
       im = convertToIntModel(model, res.ranges, { rounding, name: `${ds.name}-qat`, meta: { ...meta, qatEpochs: res.result.history.length, qatBestEpoch: res.result.bestEpoch } });
     }
     writeIntModel(out, im);
-    const intPred = simulatePredictions(im, ds, test);
+    const intLogits = modelScores(im, ds, test, 512).scores;
+    const intPred = decisions(intLogits, K, multi);
     let agree = 0;
     for (let i = 0; i < test.length; i++) if (intPred[i] === floatPred[i]) agree++;
     console.log(JSON.stringify({
-      out, method, calib, rounding, testExamples: test.length, floatMacroF1: floatF1, intMacroF1: macroF1(yt, intPred, K),
+      out, method, calib, rounding, testExamples: test.length, floatMacroF1: floatF1, intMacroF1: validationScore(intLogits, K, yt, multi).f1,
       predictionAgreement: agree / Math.max(1, test.length), seconds: (Date.now() - t0) / 1000,
     }));
     return 0;

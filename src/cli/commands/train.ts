@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMitbih } from '../../data/mitbih/load.ts';
 import { splitIndices } from '../../data/dataset.ts';
 import { confusionMatrix, macroF1 } from '../../eval/metrics.ts';
 import { argmaxRows, predictLogits } from '../../nn/batch.ts';
 import { withRrChannels } from '../../nn/features.ts';
 import { separableCnnConfig, type SeparableCnnConfig } from '../../nn/models/separable_cnn.ts';
-import { DEFAULT_TRAIN_CONFIG, train, trainDataOf, type TrainConfig } from '../../nn/trainer.ts';
+import { DEFAULT_TRAIN_CONFIG, train, trainDataOf, validationScore, type TrainConfig } from '../../nn/trainer.ts';
+import { loadTask, smallPresetOf, taskOfFlag } from '../../pipeline/data.ts';
 import { writeFileAtomic } from '../../util/atomic_write.ts';
 import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Command } from '../command.ts';
 
@@ -46,14 +46,14 @@ const HELP = `hypertinypw train: train a separable 1-D CNN on MIT-BIH and keep t
 
 usage:
   hypertinypw train --config <json>
-  hypertinypw train --data <dir> --task <aami|binary> --model <small|large> --epochs N --out <dir> [options]
+  hypertinypw train --data <dir> --task <aami|binary|apnea|ptbxl|...> --model <preset> --epochs N --out <dir> [options]
 
 options:
   --config <file>          JSON config (fields: data, task, cacheDir, model, modelOverrides, out, train{...});
                            flags below override it
   --data <dir>             MIT-BIH directory with the WFDB records
-  --task aami|binary       5 AAMI classes or normal vs abnormal (default aami)
-  --model small|large|kws  model preset (default small)
+  --task aami|binary|apnea|ptbxl|ptbxl-lead2|kws12  the task (default aami: 5 AAMI classes)
+  --model <preset>         small | large | kws | apnea | apnea-large | ptbxl | ptbxl-large (default: the task's small preset)
   --epochs N               epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})
   --out <dir>              run directory: last.ckpt, prev.ckpt, best.ckpt, train.jsonl, summary.json
   --workers N              data-parallel gradient workers (default 1 = in process)
@@ -86,12 +86,12 @@ export const trainCommand: Command = {
     }
     const data = stringFlag(p, 'data', file.data);
     const task = stringFlag(p, 'task', file.task ?? 'aami');
-    const preset = stringFlag(p, 'model', file.model ?? 'small')!;
+    const taskName = taskOfFlag(task!);
+    const preset = stringFlag(p, 'model', file.model ?? smallPresetOf(taskName))!;
     const out = stringFlag(p, 'out', file.out);
     const cacheDir = stringFlag(p, 'cache', file.cacheDir ?? '.cache/hypertinypw');
     if (data === undefined) throw new UsageError('--data <dir> (or "data" in --config) is required');
     if (out === undefined) throw new UsageError('--out <dir> (or "out" in --config) is required');
-    if (task !== 'aami' && task !== 'binary') throw new UsageError(`--task must be aami or binary, got "${task}"`);
     const trainCfg: Partial<TrainConfig> = { ...(file.train ?? {}) };
     const num = (flag: string, key: keyof TrainConfig) => {
       const v = numberFlag(p, flag);
@@ -108,7 +108,7 @@ export const trainCommand: Command = {
 
     const t0 = Date.now();
     const rr = p.flags.get('rr') === true || file.rrChannels === true;
-    const raw = loadMitbih({ dir: data, task, cacheDir });
+    const raw = loadTask(taskName, data, { cacheDir });
     const ds = rr ? withRrChannels(raw) : raw;
     const modelCfg = separableCnnConfig(preset, { ...(file.modelOverrides ?? {}), numClasses: ds.classes.length, inputLength: ds.shape[1], inputChannels: ds.shape[2] });
     const spec = { family: 'separable_cnn' as const, config: modelCfg };
@@ -124,10 +124,13 @@ export const trainCommand: Command = {
     const { logits, numClasses } = predictLogits(res.model, ds.x, ds.shape, test);
     const pred = argmaxRows(logits, numClasses);
     const yt = test.map((i) => ds.y[i]);
+    // multi-label (PTB-XL): macro-F1 over the classes at sigmoid >= 0.5, no confusion matrix
+    const multi = td.multiLabel === true;
     const summary = {
       dataset: ds.name, classes: ds.classes, model: preset, rrChannels: rr, parameters: res.model.parameterCount(),
       bestEpoch: res.bestEpoch, valMacroF1: res.bestValMacroF1, epochsRun: res.history.length, stoppedEarly: res.stoppedEarly,
-      testMacroF1Argmax: macroF1(yt, pred, numClasses), testConfusion: confusionMatrix(yt, pred, numClasses),
+      testMacroF1Argmax: multi ? validationScore(logits, numClasses, test.map((i) => td.y[i]), true).f1 : macroF1(yt, pred, numClasses),
+      ...(multi ? {} : { testConfusion: confusionMatrix(yt, pred, numClasses) }),
       wallSeconds: trainSeconds, secondsPerEpoch: res.history.map((h) => Math.round(h.seconds * 10) / 10),
       command: `hypertinypw train ${args.join(' ')}`,
     };

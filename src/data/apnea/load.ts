@@ -75,7 +75,7 @@ export function loadApnea(opts: LoadApneaOptions): Dataset {
   const ctx = opts.contextMinutes ?? 0;
   if (!(Number.isInteger(ctx) && ctx >= 0 && ctx <= 5)) throw new ArgumentError('loadApnea', `contextMinutes ${ctx} must be an integer in 0..5`);
   const records = opts.records ?? [...APNEA_LEARNING_RECORDS, ...APNEA_TEST_RECORDS].filter((r) => available(opts.dir, r));
-  if (records.length === 0) throw new ArgumentError('loadApnea', `no Apnea-ECG record with .hea, .dat and .apn in ${opts.dir}`);
+  if (records.length === 0) throw new ArgumentError('loadApnea', `no Apnea-ECG record with .hea, .dat and .apn in ${opts.dir} (hypertinypw data download apnea-ecg --dir <dir>)`);
   const splits = apneaSplits(records, opts);
   const segs: Float32Array[] = [];
   const ys: number[] = [];

@@ -130,6 +130,8 @@ export function loadPtbxl(opts: LoadPtbxlOptions): Dataset {
   let x = new Float32Array(0);
   const patients = new Map<number, number>();
   const group = new Int32Array(picked.length);
+  const first = join(opts.dir, `${picked[0].row.filenameLr}.hea`);
+  if (!existsSync(first)) throw new ArgumentError('loadPtbxl', `${dbPath} lists records but ${first} is missing: the signals are not here (hypertinypw data download ptb-xl --dir <dir>)`);
   const want = opts.leads?.map((l) => l.toUpperCase());
   if (want && want.length === 0) throw new ArgumentError('loadPtbxl', 'leads must name at least one lead');
   picked.forEach(({ row }, n) => {
