@@ -43,7 +43,9 @@ export function checkTask(task: string): TaskName {
 
 /** A command's --task value: a task name, or MIT-BIH's short forms 'aami' / 'binary'. */
 export function taskOfFlag(name: string): TaskName {
-  return checkTask(name === 'aami' ? 'mitbih-aami' : name === 'binary' ? 'mitbih-binary' : name);
+  const t = name === 'aami' ? 'mitbih-aami' : name === 'binary' ? 'mitbih-binary' : name;
+  if (!(TASKS as readonly string[]).includes(t)) throw new ArgumentError('task', `--task must be aami, binary or one of ${TASKS.join(', ')}, got "${name}"`);
+  return t as TaskName;
 }
 
 /** The nn preset of a task's small model. */
@@ -76,10 +78,13 @@ export function defaultDataDir(task: TaskName): { dir: string; demo: boolean } {
 export interface LoadTaskOptions {
   cacheDir?: string;
   onProgress?: (msg: string) => void;
+  /** apnea: minutes of neighbouring context on each side of the labelled minute (default 0) */
+  contextMinutes?: number;
 }
 
 export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}): Dataset {
   if (!existsSync(dir)) throw new ArgumentError('data', `data directory ${dir} does not exist`);
+  if (opts.contextMinutes && task !== 'apnea') throw new ArgumentError('data', `context minutes apply to the apnea task only, not ${task}`);
   if (task === 'kws12') {
     return loadSpeechCommands({
       dir, seed: 0,
@@ -87,7 +92,7 @@ export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}
     });
   }
   if (task === 'apnea') {
-    return loadApnea({ dir, seed: 0, onRecord: opts.onProgress ? (r, d, t) => opts.onProgress!(`apnea-ecg: record ${r} (${d}/${t})`) : undefined });
+    return loadApnea({ dir, seed: 0, contextMinutes: opts.contextMinutes, onRecord: opts.onProgress ? (r, d, t) => opts.onProgress!(`apnea-ecg: record ${r} (${d}/${t})`) : undefined });
   }
   if (task === 'ptbxl' || task === 'ptbxl-lead2') {
     return loadPtbxl({
