@@ -45,6 +45,7 @@ import { deployableFromIntModel, serializeFlashSections, type Deployable } from 
 import { generatedOps, pBits, synthesize } from '../hyper/synthesis.ts';
 import { synthesisScratchBytes } from '../hyper/cost.ts';
 import type { IntLinear } from '../hyper/stored.ts';
+import { MAX_DH, MAX_DZ, MAX_RANK } from '../hyper/config.ts';
 
 export interface ExportCOptions {
   /** C identifier prefix of the API (sanitized; default 'htpw'). */
@@ -224,10 +225,10 @@ function validateGenerator(dep: Deployable): void {
   const gen = dep.generator;
   if (!gen) return;
   const { dz, dh, rank } = gen.config;
-  if (!inRange(dz, 1, 32) || !inRange(dh, 1, 64) || !inRange(rank, 1, 16)) fail(`generator dz ${dz}, dh ${dh}, r ${rank} outside dz <= 32, dh <= 64, r <= 16`);
+  if (!inRange(dz, 1, MAX_DZ) || !inRange(dh, 1, MAX_DH) || !inRange(rank, 1, MAX_RANK)) fail(`generator dz ${dz}, dh ${dh}, r ${rank} outside dz <= ${MAX_DZ}, dh <= ${MAX_DH}, r <= ${MAX_RANK}`);
   const linear = (name: string, L: IntLinear) => {
     if (!inRange(L.bits, 2, 8)) fail(`${name}: ${L.bits} bits`);
-    if (L.inFeatures > 64) fail(`${name}: ${L.inFeatures} inputs > 64 (int32 accumulator bound)`);
+    if (L.inFeatures > MAX_DH) fail(`${name}: ${L.inFeatures} inputs > ${MAX_DH} (int32 accumulator bound)`);
     for (let j = 0; j < L.outFeatures; j++) {
       const m = L.multiplier[j];
       if (!(m === 0 || inRange(m, 2 ** 30, 2 ** 31 - 1))) fail(`${name} row ${j}: multiplier ${m} not in {0} U [2^30, 2^31)`);

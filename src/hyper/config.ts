@@ -26,11 +26,11 @@ export type Sharing = 'shared' | 'per-layer';
 export type GeneratedSelection = 'all-but-first' | 'all' | number[];
 
 export interface GeneratorKnobs {
-  /** code length per generated layer, 1..32 */
+  /** code length per generated layer, 1..MAX_DZ */
   dz: number;
-  /** trunk width, 1..64 */
+  /** trunk width, 1..MAX_DH */
   dh: number;
-  /** rank of the factorization, 1..16 */
+  /** rank of the factorization, 1..MAX_RANK */
   rank: number;
   /** number of trunk layers (dz -> dh, then dh -> dh), >= 1; default 2 */
   trunkDepth: number;
@@ -59,9 +59,15 @@ export interface GeneratorConfig extends GeneratorKnobs {
   cMax: number;
 }
 
-export const MAX_DZ = 32;
-export const MAX_DH = 64;
-export const MAX_RANK = 16;
+/**
+ * Caps of the integer synthesis (SYNTHESIS.md section 3 proves the int32 / int64 bounds up to
+ * these): an MLP row sums at most 128 products |W x| <= 127 * 32767 (< 2^29, plus |bias| <= 2^30);
+ * P = U S has |P| <= r * 127 * (2^23 - 1) <= 2^38 at r = 256; R stays < 2^24 for every r because
+ * qP = 17 - ceil(log2 r). Rank 256 is C_max of the large ECG backbone (full-rank shared bases).
+ */
+export const MAX_DZ = 128;
+export const MAX_DH = 128;
+export const MAX_RANK = 256;
 
 const BASE: Omit<GeneratorKnobs, 'dz' | 'dh' | 'rank'> = {
   trunkDepth: 2,

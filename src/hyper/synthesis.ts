@@ -10,7 +10,7 @@
  *   S = clamp(requantSat(b + H_S x_T), +-(2^23 - 1))   (r x r core, or diag of r coefficients)
  *   per output channel o, in order:
  *     g   = gains_l[o] | clamp(requantSat(gain head row o), +-(2^23 - 1)) | 1
- *     P   = U[o, :] S                       (r int64, |P| < 2^34)
+ *     P   = U[o, :] S                       (r int64, |P| < 2^38)
  *     sP  = max(0, bitlen(max|P|) - qP),  qP = 17 - ceil(log2 r);  P' = roundShift(P, sP)
  *     R   = P' V[:, :C_in]                  (C_in int32, |R| < 2^24)
  *     m   = max|R|;  A = |g| * m            (A < 2^47)
@@ -144,7 +144,7 @@ export function synthesizeLayer(gen: StoredGenerator, l: number, inputs: LayerSy
   const multiplier = new Int32Array(cOut);
   const shift = new Int32Array(cOut);
   const weightScales = new Float32Array(cOut);
-  const P = new Float64Array(r); // int64 values, |P| < 2^34: exact in a double
+  const P = new Float64Array(r); // int64 values, |P| < 2^38: exact in a double
   const R = new Int32Array(cIn);
   const sIn = Math.fround(inputScale);
   const sOut = Math.fround(outputScale);

@@ -61,6 +61,8 @@ export const FAMILIES: [string, Partial<GeneratorKnobs>][] = [
   ['all 4-bit', { codeBits: 4, trunkBits: 4, headBits: 4, basisBits: 4, gainBits: 4 }],
   ['all 8-bit, r 16, dz 32, dh 64, trunk depth 3', { codeBits: 8, trunkBits: 8, headBits: 8, basisBits: 8, gainBits: 8, rank: 16, dz: 32, dh: 64, trunkDepth: 3 }],
   ['every PW generated, 5-bit codes, 7-bit bases', { generated: 'all', codeBits: 5, basisBits: 7, rank: 5 }],
+  ['lifted caps: r 40, dz 128, dh 128', { rank: 40, dz: 128, dh: 128, trunkBits: 8, headBits: 8, basisBits: 8, codeBits: 8 }],
+  ['lifted caps: r 200 (qP 9), dh 4', { rank: 200, dz: 4, dh: 4, basisBits: 8 }],
 ];
 
 /** A random deployable of a family and two inputs for it. */

@@ -125,6 +125,6 @@ describe('synthesis', () => {
     expect(() => quantizeGenerator({ ...f, codes: f.codes.slice(1) }, config)).toThrow(/codes/);
     const bad = { ...f, instances: [{ ...f.instances[0], U: new Float32Array(3) }] };
     expect(() => quantizeGenerator(bad, config)).toThrow(/U has/);
-    expect(() => makeConfig({ ...DEFAULT_KNOBS.mitbih, rank: 17 }, [{ cIn: 1, cOut: 1 }])).toThrow(/rank/);
+    expect(() => makeConfig({ ...DEFAULT_KNOBS.mitbih, rank: 257 }, [{ cIn: 1, cOut: 1 }])).toThrow(/rank/);
   });
 });

@@ -163,6 +163,8 @@ const families: Partial<GeneratorKnobs>[] = [
   { dz: 6, dh: 16, rank: 4, codeBits: 4, trunkBits: 4, headBits: 8, basisBits: 8, gainBits: 4 },
   { rank: 16, dh: 64, dz: 32, trunkDepth: 3, trunkBits: 8, headBits: 8, basisBits: 8 },
   { rank: 1, codeBits: 8, basisBits: 4, trunkDepth: 1 },
+  // lifted caps: dz and dh at 128 (the int32 MLP bound), rank 40 > channels
+  { rank: 40, dh: 128, dz: 128, trunkBits: 8, headBits: 8, basisBits: 8, codeBits: 8 },
 ];
 
 describe('synthesis equals an independent BigInt transcription of SYNTHESIS.md', () => {
@@ -180,5 +182,19 @@ describe('synthesis equals an independent BigInt transcription of SYNTHESIS.md',
         expect(Array.from(op.requant.shift, BigInt)).toEqual(want[l].shift);
       });
     }
+  });
+
+  it('rank 256 (MAX_RANK, qP = 9) with 64-channel layers', () => {
+    const { deployable } = randomDeployable(977, { rank: 256, dh: 6, dz: 4, basisBits: 8 }, { minChannels: 48, maxChannels: 64, blocks: 2, length: 8 });
+    const model = synthesize(deployable);
+    const want = oracle(deployable);
+    const gops = model.ops.filter((op): op is PwConv1dOp => op.kind === 'pwconv1d' && op.source === 'generated').sort((a, b) => a.generatedIndex! - b.generatedIndex!);
+    expect(gops.length).toBe(want.length);
+    gops.forEach((op, l) => {
+      expect(Array.from(op.weights, BigInt)).toEqual(want[l].weights);
+      expect(Array.from(op.bias, BigInt)).toEqual(want[l].bias);
+      expect(Array.from(op.requant.multiplier, BigInt)).toEqual(want[l].mult);
+      expect(Array.from(op.requant.shift, BigInt)).toEqual(want[l].shift);
+    });
   });
 });

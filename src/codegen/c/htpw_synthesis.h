@@ -156,7 +156,7 @@ HTPW_SYN_FN int32_t htpw_rdiv_pow2(int32_t q, int32_t k, uint32_t d) {
 }
 
 /* One IntLinear row j over int16 inputs x[0..in): clamp(requant_sat(bias + sum W x), lo, hi).
- * |W| <= 127, |x| <= 32767, in <= 64: |sum| < 2^28; |bias| <= 2^30: acc fits int32. */
+ * |W| <= 127, |x| <= 32767, in <= 128: |sum| < 2^29; |bias| <= 2^30: acc fits int32. */
 HTPW_SYN_FN int32_t htpw_linear_row(const htpw_linear_t *L, const int16_t *x, int32_t j) {
   int32_t acc = L->bias[j], k, v;
   const int32_t base = j * L->in;
@@ -214,7 +214,7 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
     if (G->gains == HTPW_GAINS_STORED) g = htpw_read_packed(L->gains, G->gain_bits, o);
     else if (G->gains == HTPW_GAINS_GENERATED) g = htpw_linear_row(G->gain, h, o);
     else g = 1;
-    /* b. P = U[o, :] S (int64, |P| <= 16 * 127 * (2^23 - 1) < 2^34) */
+    /* b. P = U[o, :] S (int64, |P| <= 256 * 127 * (2^23 - 1) < 2^38) */
     for (b = 0; b < r; b++) {
       int64_t acc = 0;
       uint64_t ab;
