@@ -167,34 +167,27 @@ const families: Partial<GeneratorKnobs>[] = [
   { rank: 40, dh: 128, dz: 128, trunkBits: 8, headBits: 8, basisBits: 8, codeBits: 8 },
 ];
 
+function expectOracle(deployable: Deployable): void {
+  const model = synthesize(deployable);
+  const want = oracle(deployable);
+  const gops = model.ops.filter((op): op is PwConv1dOp => op.kind === 'pwconv1d' && op.source === 'generated').sort((a, b) => a.generatedIndex! - b.generatedIndex!);
+  expect(gops.length).toBe(want.length);
+  gops.forEach((op, l) => {
+    expect(Array.from(op.weights, BigInt)).toEqual(want[l].weights);
+    expect(Array.from(op.bias, BigInt)).toEqual(want[l].bias);
+    expect(Array.from(op.requant.multiplier, BigInt)).toEqual(want[l].mult);
+    expect(Array.from(op.requant.shift, BigInt)).toEqual(want[l].shift);
+  });
+}
+
 describe('synthesis equals an independent BigInt transcription of SYNTHESIS.md', () => {
   it.each(families.map((f, i) => [i, f] as const))('family %i', (i, knobs) => {
     for (let seed = 100 * i; seed < 100 * i + 6; seed++) {
-      const { deployable } = randomDeployable(seed, knobs, { maxChannels: 24 });
-      const model = synthesize(deployable);
-      const want = oracle(deployable);
-      const gops = model.ops.filter((op): op is PwConv1dOp => op.kind === 'pwconv1d' && op.source === 'generated').sort((a, b) => a.generatedIndex! - b.generatedIndex!);
-      expect(gops.length).toBe(want.length);
-      gops.forEach((op, l) => {
-        expect(Array.from(op.weights, BigInt)).toEqual(want[l].weights);
-        expect(Array.from(op.bias, BigInt)).toEqual(want[l].bias);
-        expect(Array.from(op.requant.multiplier, BigInt)).toEqual(want[l].mult);
-        expect(Array.from(op.requant.shift, BigInt)).toEqual(want[l].shift);
-      });
+      expectOracle(randomDeployable(seed, knobs, { maxChannels: 24 }).deployable);
     }
   });
 
   it('rank 256 (MAX_RANK, qP = 9) with 64-channel layers', () => {
-    const { deployable } = randomDeployable(977, { rank: 256, dh: 6, dz: 4, basisBits: 8 }, { minChannels: 48, maxChannels: 64, blocks: 2, length: 8 });
-    const model = synthesize(deployable);
-    const want = oracle(deployable);
-    const gops = model.ops.filter((op): op is PwConv1dOp => op.kind === 'pwconv1d' && op.source === 'generated').sort((a, b) => a.generatedIndex! - b.generatedIndex!);
-    expect(gops.length).toBe(want.length);
-    gops.forEach((op, l) => {
-      expect(Array.from(op.weights, BigInt)).toEqual(want[l].weights);
-      expect(Array.from(op.bias, BigInt)).toEqual(want[l].bias);
-      expect(Array.from(op.requant.multiplier, BigInt)).toEqual(want[l].mult);
-      expect(Array.from(op.requant.shift, BigInt)).toEqual(want[l].shift);
-    });
+    expectOracle(randomDeployable(977, { rank: 256, dh: 6, dz: 4, basisBits: 8 }, { minChannels: 48, maxChannels: 64, blocks: 2, length: 8 }).deployable);
   });
 });
