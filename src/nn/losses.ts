@@ -84,6 +84,8 @@ export interface BoundLoss {
    */
   normalizer(targets: Int32Array): number;
   weights: number[] | null;
+  /** called with the batch's example indices before `loss` (in-process training; distill.ts) */
+  select?(indices: Int32Array): void;
 }
 
 export function bindLoss(cfg: LossConfig, counts: readonly number[]): BoundLoss {

@@ -43,6 +43,7 @@ export class InProcessEngine implements GradEngine {
   async compute(indices: Int32Array, step: number): Promise<number> {
     const { xb, yb } = gatherBatch(this.data.x, this.data.shape, this.data.y, indices);
     reseedDropout(this.model, this.seed, step, 0);
+    this.loss.select?.(indices);
     return lossAndGrads(this.model, this.loss, xb, yb, 1);
   }
 

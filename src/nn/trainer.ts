@@ -10,6 +10,7 @@ import { Progress } from '../util/progress.ts';
 import { argmaxRows, predictLogits } from './batch.ts';
 import { RUN_FILES, latestCheckpoint, loadCheckpoint, saveCheckpoint, saveRotating } from './checkpoint.ts';
 import { balancedSample, bindLoss, classCounts, multiLabelLoss, packMultiLabel, positiveCounts, type LossConfig } from './losses.ts';
+import { bindDistillation, type DistillConfig } from './distill.ts';
 import type { Module } from './module.ts';
 import { buildModel, type ModelSpec } from './models/separable_cnn.ts';
 import { Ema, clipGradNorm, learningRate, makeOptimizer, type OptimizerConfig, type ScheduleConfig } from './optim.ts';
@@ -173,6 +174,8 @@ export interface TrainOptions {
   onNote?: (msg: string) => void;
   /** extra JSON stored in every checkpoint's meta.extra */
   extra?: Record<string, unknown>;
+  /** knowledge distillation from fixed teacher logits (distill.ts; in-process training only) */
+  distill?: DistillConfig;
 }
 
 export interface TrainResult {
@@ -218,7 +221,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (multi && cfg.sampler === 'balanced') throw new ArgumentError('train', "sampler 'balanced' needs single-label data; use 'shuffle' for a multi-label task");
   const counts = multi ? positiveCounts(data.y, data.train, data.numClasses) : classCounts(data.y, data.train, data.numClasses);
   const lossConfig = multi ? multiLabelLoss(cfg.loss) : cfg.loss;
-  const loss = bindLoss(lossConfig, counts);
+  if (opts.distill && cfg.workers >= 2) throw new ArgumentError('train', 'distillation needs in-process training (workers: 1)');
+  if (opts.distill && multi) throw new ArgumentError('train', 'distillation needs a single-label task');
+  const loss = opts.distill ? bindDistillation(bindLoss(lossConfig, counts), opts.distill) : bindLoss(lossConfig, counts);
   const named = model.namedTrainable();
   const opt = makeOptimizer(cfg.optimizer, named, cfg.lr);
   const ema = cfg.emaDecay > 0 ? new Ema(cfg.emaDecay, model) : null;

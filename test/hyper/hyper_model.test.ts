@@ -5,15 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { backward, crossEntropy, noGrad, Rng, Tensor } from '../../src/core/index.ts';
 import { DEFAULT_KNOBS } from '../../src/hyper/config.ts';
 import { buildHyperModel, buildLowRankModel, HyperModel, loadHyperModel, trainHyperModel } from '../../src/hyper/hyper_model.ts';
-import type { SeparableCnnConfig } from '../../src/nn/models/separable_cnn.ts';
 import type { TrainData } from '../../src/nn/trainer.ts';
-import { sineTask } from './sine_task.ts';
+import { sineTask, TINY } from './sine_task.ts';
 
-export const TINY: SeparableCnnConfig = {
-  inputLength: 16, inputChannels: 1, numClasses: 3, stem: { channels: 4, kernel: 3, stride: 1 },
-  blocks: [{ channels: 6 }, { channels: 8, stride: 2 }, { channels: 8 }], kernel: 3, activation: 'relu',
-  dropout: 0, squeezeExcite: false, bnMomentum: 0.1, bnEps: 1e-5, seed: 0,
-};
 
 
 const knobs = { ...DEFAULT_KNOBS.mitbih, dz: 3, dh: 6, rank: 2 };
