@@ -10,3 +10,4 @@ export * from './fake_quant_generated.ts';
 export * from './generator_float.ts';
 export * from './hyper_model.ts';
 export * from './compress.ts';
+export * from './fit.ts';

@@ -24,6 +24,7 @@ export {
   type OptimizerConfig, type OptimizerState, type ScheduleConfig, type SgdOptions, type AdamOptions,
 } from './optim.ts';
 export { bindLoss, classCounts, classWeights, balancedSample, packMultiLabel, unpackMultiLabel, positiveCounts, multiLabelLoss, type LossConfig, type BoundLoss } from './losses.ts';
+export { bindDistillation, distillationTerm, type DistillConfig } from './distill.ts';
 export { gatherBatch, predictLogits, argmaxRows, reseedDropout, lossAndGrads } from './batch.ts';
 export {
   CHECKPOINT_MAGIC, CHECKPOINT_VERSION, RUN_FILES, saveCheckpoint, loadCheckpoint, loadModel, saveRotating, latestCheckpoint,

@@ -21,7 +21,8 @@
  *   large        { preset, overrides, train }  the large float CNN (float-large, int8-large)
  *   quantize     { large: 'ptq' | 'qat', small: 'ptq' | 'qat', qat: { epochs, lr }, calibration }
  *   lowRank      { ranks: [...] }
- *   hyper        { base: 'mitbih' | 'apnea' | 'ptbxl' (default by task), grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone }
+ *   hyper        { base: 'mitbih' | 'apnea' | 'ptbxl' (default by task), grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone,
+ *                  backbone: 'small' | 'large', fitInit, distill: { alpha, temperature }, matched: { knobs } }
  *   bootstrap    { resamples, seed }
  */
 
@@ -38,7 +39,7 @@ import { ArgumentError } from '../util/errors.ts';
 import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable } from './evaluate.ts';
 import {
-  VARIANTS, floatBytes, intBytes, knobsOf, modelConfigFor, pw4bit, pwInt8, quantizeModel, readIntegerModel, trainFloat, trainHyper, trainLowRank,
+  VARIANTS, floatBytes, hyperFlashBytes, intBytes, knobsOf, matchWidth, modelConfigFor, pw4bit, pwInt8, quantizeModel, readIntegerModel, trainFloat, trainHyper, trainLowRank,
   writeIntegerModel, type VariantName,
 } from './variants.ts';
 
@@ -60,8 +61,24 @@ export interface SweepConfig {
   large?: ModelStage;
   quantize?: { large?: 'ptq' | 'qat'; small?: 'ptq' | 'qat'; qat?: { epochs: number; lr: number }; calibration?: number };
   lowRank?: { ranks: number[] };
-  hyper?: { base?: 'mitbih' | 'apnea' | 'ptbxl'; grid?: Partial<GeneratorKnobs>[]; train?: Partial<TrainConfig>; initFromBackbone?: boolean };
+  hyper?: HyperSweepConfig;
   bootstrap?: { resamples?: number; seed?: number };
+}
+
+/** The hyper part of a sweep config (configs/README.md): the compressions of a trained backbone. */
+export interface HyperSweepConfig {
+  base?: 'mitbih' | 'apnea' | 'ptbxl';
+  grid?: Partial<GeneratorKnobs>[];
+  train?: Partial<TrainConfig>;
+  initFromBackbone?: boolean;
+  /** which trained backbone pw-*, hypertinypw and cnn-matched start from (default 'small') */
+  backbone?: 'small' | 'large';
+  /** fit the generator / low-rank factors to the trained PW kernels first (default true) */
+  fitInit?: boolean;
+  /** distillation from the large float CNN while training pw-lowrank / hypertinypw (default off) */
+  distill?: { alpha?: number; temperature?: number };
+  /** cnn-matched: the HyperTinyPW point whose flash the scaled CNN matches (default the last grid point) */
+  matched?: { knobs: Partial<GeneratorKnobs> };
 }
 
 /** Defaults applied under a config (documented in configs/README.md). */
@@ -79,7 +96,7 @@ export const DEFAULT_SWEEP = {
 
 /** Plot label of a variant without grid knobs. */
 export const DEFAULT_LABEL: Record<VariantName, string> = {
-  'float-large': 'float32', 'int8-large': 'INT8', 'pw-int8': 'PW INT8', 'pw-lowrank': '', 'pw-4bit': 'PW 4-bit', hypertinypw: '',
+  'float-large': 'float32', 'int8-large': 'INT8', 'pw-int8': 'PW INT8', 'pw-lowrank': '', 'pw-4bit': 'PW 4-bit', hypertinypw: '', 'cnn-matched': 'CNN, matched flash',
 };
 
 export interface SweepJob {
@@ -104,9 +121,11 @@ export function readSweepConfig(path: string): SweepConfig {
   return c;
 }
 
-function knobLabel(k: Partial<GeneratorKnobs>): string {
+/** 'dz8-dh8-r64', plus the structural knobs that differ from the defaults (ablations: '-perlayer', '-allpw', ...). */
+export function knobLabel(k: Partial<GeneratorKnobs>): string {
   const g = knobsOf({ knobs: k });
-  return `dz${g.dz}-dh${g.dh}-r${g.rank}`;
+  const gen = Array.isArray(g.generated) ? `-pw${g.generated.join('.')}` : g.generated === 'all' ? '-allpw' : '';
+  return `dz${g.dz}-dh${g.dh}-r${g.rank}${g.sharing === 'per-layer' ? '-perlayer' : ''}${gen}${g.head === 'basis-coeff' ? '-coeff' : ''}${g.gains !== 'stored' ? `-g${g.gains}` : ''}`;
 }
 
 /** The list of models a config trains and evaluates, in run order (cheap small models first). */
@@ -121,6 +140,10 @@ export function sweepJobs(c: SweepConfig): SweepJob[] {
     if (variants.has('pw-4bit')) add('pw-4bit', seed, '', { pwBits: 4 });
     if (variants.has('pw-lowrank')) for (const r of c.lowRank?.ranks ?? DEFAULT_SWEEP.ranks) add('pw-lowrank', seed, `r${r}`, { rank: r });
     if (variants.has('hypertinypw')) for (const k of c.hyper?.grid ?? DEFAULT_SWEEP.grid) add('hypertinypw', seed, knobLabel(k), { knobs: knobsOf({ knobs: k, base: c.hyper?.base ?? knobBaseOf(c.task) }) });
+    if (variants.has('cnn-matched')) {
+      const k = c.hyper?.matched?.knobs ?? (c.hyper?.grid ?? DEFAULT_SWEEP.grid).at(-1)!;
+      add('cnn-matched', seed, `match-${knobLabel(k)}`, { matchKnobs: knobsOf({ knobs: k, base: c.hyper?.base ?? knobBaseOf(c.task) }) });
+    }
     if (variants.has('float-large')) add('float-large', seed, '', {});
     if (variants.has('int8-large')) add('int8-large', seed, '', { method: c.quantize?.large ?? DEFAULT_SWEEP.quantize.large });
   }
@@ -196,13 +219,24 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
     log(`  training the large float CNN (${largePreset}, seed ${seed}, ${largeTrain.epochs} epochs) in ${join(runs, `large.s${seed}`)}`);
     return trainFloat(ds, largeCfg(seed), join(runs, `large.s${seed}`), { train: { ...largeTrain, seed }, quiet: o.quiet, note });
   });
+  // the backbone the compressions start from (hyper.backbone): the small one or the large CNN
+  const onLarge = c.hyper?.backbone === 'large';
+  const base = (seed: number) => (onLarge ? large(seed) : backbone(seed));
+  const baseCfg = (seed: number) => (onLarge ? largeCfg(seed) : smallCfg(seed));
+  const basePreset = onLarge ? largePreset : smallPreset;
+  const pwDir = (seed: number) => join(runs, `pw-int8${onLarge ? '-large' : ''}.s${seed}`);
+  const hyperStage = async (seed: number) => ({
+    init: c.hyper?.initFromBackbone === false ? undefined : (await base(seed)).model,
+    fitInit: c.hyper?.fitInit, distill: c.hyper?.distill, teacher: c.hyper?.distill ? (await large(seed)).model : undefined,
+    train: { ...smallTrain, ...(c.hyper?.train ?? {}), seed }, qat: quant.qat, quiet: o.quiet, note, calibration: quant.calibration,
+  });
   const pwInt8Model = (seed: number) => once(`pwint8.${seed}`, async (): Promise<IntModel> => {
-    const file = join(runs, `pw-int8.s${seed}`, 'int8.htpw');
+    const file = join(pwDir(seed), 'int8.htpw');
     if (existsSync(file)) return readIntegerModel(file) as IntModel;
-    const b = await backbone(seed);
-    log(`  quantizing the small backbone (${quant.small})`);
-    const im = await quantizeModel(b.model, ds, { method: quant.small, qat: quant.qat, calibration: quant.calibration, quiet: o.quiet, outDir: join(runs, `pw-int8.s${seed}`, 'qat') });
-    mkdirSync(join(runs, `pw-int8.s${seed}`), { recursive: true });
+    const b = await base(seed);
+    log(`  quantizing the ${onLarge ? 'large' : 'small'} backbone (${quant.small})`);
+    const im = await quantizeModel(b.model, ds, { method: quant.small, qat: quant.qat, calibration: quant.calibration, quiet: o.quiet, outDir: join(pwDir(seed), 'qat') });
+    mkdirSync(pwDir(seed), { recursive: true });
     writeIntegerModel(file, im);
     return im;
   });
@@ -245,41 +279,47 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
         case 'pw-int8': {
           model = pwInt8(await pwInt8Model(job.seed));
           bytes = intBytes(model as Deployable);
-          curves = (await backbone(job.seed)).curves;
-          extra.preset = smallPreset;
+          curves = (await base(job.seed)).curves;
+          extra.preset = basePreset;
           break;
         }
         case 'pw-4bit': {
           model = pw4bit(await pwInt8Model(job.seed));
           bytes = intBytes(model as Deployable);
-          extra.preset = smallPreset;
+          extra.preset = basePreset;
           break;
         }
         case 'pw-lowrank': {
-          const init = c.hyper?.initFromBackbone === false ? undefined : (await backbone(job.seed)).model;
-          const lr = await trainLowRank(ds, smallCfg(job.seed), job.config.rank as number, jobDir, {
-            init, train: { ...smallTrain, ...(c.hyper?.train ?? {}), seed: job.seed }, qat: quant.qat, quiet: o.quiet, note, calibration: quant.calibration,
-          });
+          const lr = await trainLowRank(ds, baseCfg(job.seed), job.config.rank as number, jobDir, await hyperStage(job.seed));
           model = lr.deployable;
           bytes = intBytes(lr.deployable);
           curves = lr.curves;
-          extra.preset = smallPreset;
+          extra.preset = basePreset;
+          if (lr.fitRelError) extra.fitRelError = lr.fitRelError;
           extra.training = 'W = A B trained end to end from the float backbone, QAT, two stored INT8 PWs per layer';
           break;
         }
         case 'hypertinypw': {
-          const init = c.hyper?.initFromBackbone === false ? undefined : (await backbone(job.seed)).model;
-          const h = await trainHyper(ds, smallCfg(job.seed), jobDir, {
-            knobs: job.config.knobs as Partial<GeneratorKnobs>, base: c.hyper?.base ?? knobBaseOf(c.task), init,
-            train: { ...smallTrain, ...(c.hyper?.train ?? {}), seed: job.seed }, qat: quant.qat, quiet: o.quiet, note, calibration: quant.calibration,
-          });
+          const h = await trainHyper(ds, baseCfg(job.seed), jobDir, { ...(await hyperStage(job.seed)), knobs: job.config.knobs as Partial<GeneratorKnobs>, base: c.hyper?.base ?? knobBaseOf(c.task) });
           model = h.deployable;
           bytes = intBytes(h.deployable);
           curves = h.curves;
-          extra.preset = smallPreset;
+          extra.preset = basePreset;
+          if (h.fitRelError) Object.assign(extra, { fitRelError: h.fitRelError, fitRelErrorQuantized: h.fitRelErrorQuantized });
           const a = intBytes(h.deployable).account;
           extra.generatorFraction = a.generatorFraction;
           extra.generatedInt8Bytes = a.generatedInt8Bytes;
+          break;
+        }
+        case 'cnn-matched': {
+          const target = hyperFlashBytes(baseCfg(job.seed), job.config.matchKnobs as GeneratorKnobs);
+          const w = matchWidth(baseCfg(job.seed), target);
+          log(`  width ${w.multiplier} of ${basePreset}: ${w.bytes} B INT8 against ${target} B of ${job.label.replace(/^match-/, '')}`);
+          const f = await trainFloat(ds, w.config, join(jobDir, 'float'), { train: { ...smallTrain, ...(c.hyper?.train ?? {}), seed: job.seed }, quiet: o.quiet, note });
+          model = pwInt8(await quantizeModel(f.model, ds, { method: quant.small, qat: quant.qat, calibration: quant.calibration, quiet: o.quiet, outDir: join(jobDir, 'qat') }));
+          bytes = intBytes(model as Deployable);
+          curves = f.curves;
+          Object.assign(extra, { preset: basePreset, widthMultiplier: w.multiplier, targetFlash: target, parameters: f.model.parameterCount() });
           break;
         }
       }
