@@ -16,8 +16,8 @@
  *        V[:,i] solves sum_l c_l N_l^T N_l v = sum_l c_l N_l^T W_l[:,i], N_l = diag(g_l) U_o S_l
  *      (the sums run over the layers wide enough to use row o / column i).
  *   3. Balance: max|U| = max|V| = 1 and mean|g_l| = 1, the factors moved into S_l.
- *   4. Heads regressed to the fitted factors: with the trunk outputs h_l of the (kept) codes and
- *      trunk, the core head [H | b] = T (Ha^T Ha + ridge)^-1 Ha^T (Ha = [h_l; 1] per layer, T =
+ *   4. Heads regressed to the fitted factors: with the trunk outputs h_l of the codes (orthogonal
+ *      when dz >= L, else the initial ones) and the initial trunk, the core head [H | b] = T (Ha^T Ha + ridge)^-1 Ha^T (Ha = [h_l; 1] per layer, T =
  *      vec(S_l) per layer): the minimum-norm exact interpolation when the L layers' h_l are
  *      independent (L <= dh + 1); the gain head likewise to g_l (zero-padded to C_max).
  * A W that is exactly representable is reproduced to float precision (test/hyper/fit.test.ts);
@@ -36,6 +36,8 @@ export interface FitOptions {
   iterations?: number;
   /** relative ridge of the normal equations (default 1e-9) */
   ridge?: number;
+  /** relative ridge of the heads' regression onto the trunk outputs (default 1e-9) */
+  headRidge?: number;
 }
 
 export interface FitReport {
@@ -64,6 +66,7 @@ export function fitGenerator(gen: FloatGenerator, targets: ArrayLike<number>[], 
   cfg.layers.forEach((s, l) => {
     if (targets[l].length !== s.cOut * s.cIn) throw new ArgumentError('fitGenerator', `layer ${l}: ${targets[l].length} values for ${s.cOut} x ${s.cIn}`);
   });
+  orthogonalCodes(gen);
   for (let g = 0; g < generatorCount(cfg); g++) {
     const served = cfg.layers.map((_, l) => l).filter((l) => generatorOf(cfg, l) === g);
     fitInstance(gen, g, served, targets, opts);
@@ -104,6 +107,21 @@ export function fitLowRankModel(model: LowRankModel): { relError: number[] } {
     return relError(W, gemm(A, Vt, m, r, n, false, true));
   });
   return { relError: relErrors };
+}
+
+/**
+ * With dz >= L, codes z_l = 2 e_l (orthogonal, exact at any code bit width): the trunk outputs
+ * h_l are then as far from collinear as the random trunk allows, so the heads' exact
+ * interpolation needs no large cancelling weights (which 6-bit per-row quantization destroys:
+ * N(0, 1) codes gave fake-quantized fit errors of 3-9x ||W|| on the large backbone). With dz < L
+ * the random codes stay.
+ */
+function orthogonalCodes(gen: FloatGenerator): void {
+  const { dz, layers } = gen.config;
+  if (dz < layers.length) return;
+  const z = new Float64Array(layers.length * dz);
+  for (let l = 0; l < layers.length; l++) z[l * dz + l] = 2;
+  setTensor(gen.codes, z);
 }
 
 /** ||a - b||_F / ||a||_F (0 when a is all zero and b equals it). */
@@ -178,14 +196,14 @@ function fitInstance(gen: FloatGenerator, g: number, served: number[], targets: 
   if (cfg.gains === 'stored') for (const L of layers) setTensor(gen.gains[L.l], L.g);
   const H = layers.map((L) => trunkOutput(gen, inst, L.l));
   const coreTargets = layers.map((L) => (cfg.head === 'shared-basis' ? L.S : Float64Array.from({ length: r }, (_, k) => L.S[k * r + k])));
-  regressHead(inst.core.weight, inst.core.bias!, H, coreTargets, cfg.dh);
+  regressHead(inst.core.weight, inst.core.bias!, H, coreTargets, cfg.dh, opts.headRidge ?? 1e-9);
   if (cfg.gains === 'generated') {
     const gainTargets = layers.map((L) => {
       const t = new Float64Array(n);
       t.set(L.g);
       return t;
     });
-    regressHead(inst.gain!.weight, inst.gain!.bias!, H, gainTargets, cfg.dh);
+    regressHead(inst.gain!.weight, inst.gain!.bias!, H, gainTargets, cfg.dh, opts.headRidge ?? 1e-9);
   }
 }
 
@@ -328,7 +346,7 @@ function trunkOutput(gen: FloatGenerator, inst: GeneratorInstanceModule, l: numb
  * Linear head [out, dh] + bias [out] such that head(h_l) = target_l for every served layer:
  * minimum-norm least squares over the augmented inputs [h_l; 1] (L x L normal equations).
  */
-function regressHead(weight: Tensor, bias: Tensor, H: Float64Array[], T: Float64Array[], dh: number): void {
+function regressHead(weight: Tensor, bias: Tensor, H: Float64Array[], T: Float64Array[], dh: number, ridge: number): void {
   const L = H.length;
   const out = T[0].length;
   const d = dh + 1;
@@ -345,7 +363,7 @@ function regressHead(weight: Tensor, bias: Tensor, H: Float64Array[], T: Float64
   // coefficients C [L, out] = G^-1 T^T, then [H | b] = (Ha C)^T
   const Tt = new Float64Array(L * out);
   for (let j = 0; j < out; j++) for (let l = 0; l < L; l++) Tt[l * out + j] = Tm[j * L + l];
-  const C = solveSpd(G, L, Tt, out, 1e-10);
+  const C = solveSpd(G, L, Tt, out, ridge);
   const Wa = gemm(Ha, C, d, L, out); // [d, out]
   const w = new Float64Array(out * dh);
   const b = new Float64Array(out);
