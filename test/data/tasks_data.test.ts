@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APNEA_TEST_RECORDS, minuteLabels } from '../../src/data/apnea/labels.ts';
 import { diagnoseRecords, formatDiagnosis } from '../../src/data/apnea/diagnosis.ts';
@@ -144,37 +144,60 @@ describe('PTB-XL task data (fixture: 12 real rows, synthetic records)', () => {
   });
 });
 
-describe('data download apnea-ecg | ptb-xl (local PhysioNet-like server)', () => {
-  it('fetches the listed files under <db>/<version>/, verified, records500/ left out for PTB-XL', async () => {
+describe('data download apnea-ecg | ptb-xl (local PhysioNet-like server with Range support)', () => {
+  it('fetches the listed files under <db>/<version>/, resumes a cut transfer, verifies; records500/ left out for PTB-XL', async () => {
     const { createServer } = await import('node:http');
     const { createHash } = await import('node:crypto');
     const body = new Map<string, Buffer>([
       ['/apnea-ecg/1.0.0/x01.apn', readFileSync(join(APN, 'x01.apn'))],
       ['/apnea-ecg/1.0.0/x01.hea', readFileSync(join(APN, 'x01.hea'))],
+      ['/apnea-ecg/1.0.0/x01.dat', readFileSync(join(APN, 'x01.dat'))],
       ['/ptb-xl/1.0.3/ptbxl_database.csv', readFileSync(join(PTB, 'ptbxl_database.csv'))],
       ['/ptb-xl/1.0.3/records100/00000/00001_lr.hea', readFileSync(join(PTB, 'records100', '00000', '00001_lr.hea'))],
+      ['/ptb-xl/1.0.3/records100/00000/00001_lr.dat', readFileSync(join(PTB, 'records100', '00000', '00001_lr.dat'))],
       ['/ptb-xl/1.0.3/records500/00000/00001_hr.hea', Buffer.from('not fetched')],
     ]);
     const sums = (prefix: string) => [...body].filter(([k]) => k.startsWith(prefix)).map(([k, b]) => `${createHash('sha256').update(b).digest('hex')} ${k.slice(prefix.length)}`).join('\n') + '\n';
+    let cut = ''; // the next request for this path is cut after 1000 bytes
+    let ranges = 0;
     const server = createServer((req, res) => {
       const url = decodeURIComponent(req.url!);
       const m = /^\/([\w-]+)\/([\d.]+)\/SHA256SUMS\.txt$/.exec(url);
       const b = m ? Buffer.from(sums(`/${m[1]}/${m[2]}/`)) : body.get(url);
       if (!b) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'content-length': b.length }).end(b);
+      const r = /bytes=(\d+)-/.exec(req.headers.range ?? '');
+      if (r) ranges++;
+      const part = b.subarray(r ? Number(r[1]) : 0);
+      res.writeHead(r ? 206 : 200, { 'content-length': part.length });
+      if (url === cut) {
+        cut = '';
+        res.write(part.subarray(0, 1000), () => res.destroy());
+      } else res.end(part);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      const { downloadDataset } = await import('../../src/data/download/download.ts');
-      const a = tempDir();
-      expect(await downloadDataset({ dataset: 'apnea-ecg', dir: a, baseUrl: base, quiet: true })).toMatchObject({ files: 2, downloaded: 2 });
-      expect(readFileSync(join(a, 'x01.apn'))).toEqual(readFileSync(join(APN, 'x01.apn')));
-      const p = tempDir();
-      expect(await downloadDataset({ dataset: 'ptb-xl', dir: p, baseUrl: base, quiet: true })).toMatchObject({ files: 2, downloaded: 2 });
-      expect(readFileSync(join(p, 'records100', '00000', '00001_lr.hea'))).toEqual(readFileSync(join(PTB, 'records100', '00000', '00001_lr.hea')));
-      expect(await downloadDataset({ dataset: 'ptb-xl', dir: p, baseUrl: base, quiet: true })).toMatchObject({ present: 2, downloaded: 0 });
+      for (const [dataset, db, dat, local] of [
+        ['apnea-ecg', '/apnea-ecg/1.0.0/', 'x01.dat', join(APN, 'x01.dat')],
+        ['ptb-xl', '/ptb-xl/1.0.3/', 'records100/00000/00001_lr.dat', join(PTB, 'records100', '00000', '00001_lr.dat')],
+      ] as const) {
+        const dir = tempDir();
+        cut = db + dat;
+        const before = ranges;
+        await expect(dataCommand.run(['download', dataset, '--dir', dir, '--base-url', base, '--quiet'])).rejects.toThrow(/interrupted after 1000 bytes.*run again to resume/);
+        expect(existsSync(join(dir, `${dat}.part`)), dataset).toBe(true);
+        expect(await dataCommand.run(['download', dataset, '--dir', dir, '--base-url', base, '--quiet'])).toBe(0);
+        expect(JSON.parse(log.mock.calls.at(-1)![0] as string), dataset).toMatchObject({ files: 3, resumed: 1 });
+        expect(ranges, dataset).toBe(before + 1);
+        expect(readFileSync(join(dir, dat)), dataset).toEqual(readFileSync(local));
+        expect(existsSync(join(dir, `${dat}.part`)), dataset).toBe(false);
+        expect(existsSync(join(dir, 'records500')), dataset).toBe(false);
+        expect(await dataCommand.run(['download', dataset, '--dir', dir, '--base-url', base, '--quiet'])).toBe(0);
+        expect(JSON.parse(log.mock.calls.at(-1)![0] as string), dataset).toMatchObject({ files: 3, present: 3, downloaded: 0 });
+      }
     } finally {
+      log.mockRestore();
       await new Promise<void>((r) => server.close(() => r()));
     }
   });

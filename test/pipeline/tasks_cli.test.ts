@@ -2,11 +2,22 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { compileHost, hasHostGcc, run } from '../../src/codegen/toolchain.ts';
+import { knobBaseOf, loadTask, smallPresetOf, type TaskName } from '../../src/pipeline/data.ts';
+import { modelConfigFor, trainHyper } from '../../src/pipeline/variants.ts';
+import type { SeparableCnnConfig } from '../../src/nn/models/separable_cnn.ts';
 import { tmp } from './helpers.ts';
 
-/** The step-by-step commands (train -> quantize -> eval -> export-c) on the Apnea-ECG and PTB-XL fixtures. */
+/**
+ * The step-by-step commands on the Apnea-ECG and PTB-XL fixtures, as a user types them:
+ *   train -> quantize (QAT) -> eval -> bytes -> export-c -> golden -> host gcc check  (every PW stored)
+ *   HyperTinyPW checkpoint -> compress -> eval -> export-c -> golden -> host gcc check (synthesis in C)
+ * The HyperModel checkpoint comes from the library (trainHyper): no subcommand trains one alone.
+ */
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
+const GCC = hasHostGcc();
+if (!GCC) console.log('tasks_cli.test: no gcc on this host, the C golden checks are skipped');
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -20,12 +31,29 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
   }
 }
 
-describe('train, quantize, eval, export-c on the task fixtures', () => {
-  for (const [task, dir, tiny, want] of [
-    ['apnea', 'apnea-ecg', { stem: { channels: 8, kernel: 11, stride: 4 }, blocks: [{ channels: 12, stride: 4 }, { channels: 16, stride: 4 }], dropout: 0 }, /per-record diagnosis/],
-    ['ptbxl', 'ptb-xl', { stem: { channels: 8, kernel: 7, stride: 2 }, blocks: [{ channels: 12, stride: 2 }, { channels: 16, stride: 2 }], dropout: 0 }, /macroAuc/],
-  ] as const) {
-    it(task, async () => {
+/** export-c + golden into dir, then (with gcc) build the checking program and expect its PASS line. */
+async function exportAndCheck(model: string, dir: string): Promise<string> {
+  const e = await cli(['export-c', model, '--out', dir]);
+  expect(e.code, e.out).toBe(0);
+  const g = await cli(['golden', model, '--out', dir]);
+  expect(g.code, g.out).toBe(0);
+  for (const f of ['htpw.c', 'htpw.h', 'htpw_golden.h', 'htpw_golden_test.c']) expect(existsSync(join(dir, f)), f).toBe(true);
+  if (!GCC) return 'skipped';
+  const exe = compileHost(dir, ['htpw.c', 'htpw_golden_test.c'], 'golden_test', ['-O2', '-DHTPW_LAYER_HOOK=htpw_golden_hook']);
+  const r = run(exe, []);
+  expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+  expect(r.stdout).toMatch(/PASS 3 cases/);
+  return r.stdout;
+}
+
+const CASES: [TaskName, string, Partial<SeparableCnnConfig>, RegExp][] = [
+  ['apnea', 'apnea-ecg', { stem: { channels: 8, kernel: 11, stride: 4 }, blocks: [{ channels: 12, stride: 4 }, { channels: 16, stride: 4 }, { channels: 16, stride: 2 }], dropout: 0 }, /per-record diagnosis \(apnea minutes\/h >= 5\): \d\/3 records correct/],
+  ['ptbxl', 'ptb-xl', { stem: { channels: 8, kernel: 7, stride: 2 }, blocks: [{ channels: 12, stride: 2 }, { channels: 16, stride: 2 }, { channels: 16 }], dropout: 0 }, /macroAuc +\d\.\d{4} \[/],
+];
+
+describe('train, quantize, eval, bytes, export-c, golden on the task fixtures', () => {
+  for (const [task, dir, tiny, want] of CASES) {
+    it(`${task}: every PW stored INT8`, async () => {
       const out = tmp(`cli-${task}`);
       const data = join(FIX, dir);
       writeFileSync(join(out, 'cfg.json'), JSON.stringify({ modelOverrides: tiny, train: { batchSize: 2 } }));
@@ -38,9 +66,27 @@ describe('train, quantize, eval, export-c on the task fixtures', () => {
       const e = await cli(['eval', join(out, 'int8.htpw'), '--task', task, '--data', data, '--resamples', '50']);
       expect(e.code).toBe(0);
       expect(e.out).toMatch(want);
-      expect(await main(['export-c', join(out, 'int8.htpw'), '--out', join(out, 'c')])).toBe(0);
-      expect(existsSync(join(out, 'c', 'htpw.c'))).toBe(true);
+      const b = await cli(['bytes', join(out, 'int8.htpw')]);
+      expect(b.code).toBe(0);
+      expect(b.out).toMatch(/storedPW/);
+      await exportAndCheck(join(out, 'int8.htpw'), join(out, 'c'));
       expect(await main(['train', '--data', data, '--task', 'nope', '--out', join(out, 'x')])).toBe(2);
+    }, 120_000);
+
+    it(`${task}: HyperTinyPW checkpoint -> compress -> eval -> C with synthesis`, async () => {
+      const out = tmp(`cli-hyper-${task}`);
+      const data = join(FIX, dir);
+      const ds = loadTask(task, data);
+      await trainHyper(ds, modelConfigFor(ds, smallPresetOf(task), tiny), join(out, 'hyper'), { base: knobBaseOf(task), knobs: { dz: 6, dh: 16, rank: 4 }, train: { epochs: 1, batchSize: 4 }, qat: { epochs: 1, lr: 3e-4 }, quiet: true });
+      const c = await cli(['compress', join(out, 'hyper', 'best.ckpt'), '--task', task, '--data', data, '--knobs', '6,16,4', '--out', join(out, 'h.htpw')]);
+      expect(c.code, c.out).toBe(0);
+      expect(c.out).toMatch(/generatorTrunk/);
+      expect(c.out).toMatch(/generator \+ codes \+ gains = [\d.]+% of them/);
+      const e = await cli(['eval', join(out, 'h.htpw'), '--task', task, '--data', data, '--resamples', '50']);
+      expect(e.code).toBe(0);
+      expect(e.out).toMatch(want);
+      expect(await exportAndCheck(join(out, 'h.htpw'), join(out, 'c'))).toMatch(GCC ? /PASS .* [1-9]\d* synthesized kernels/ : /skipped/);
+      expect(existsSync(join(out, 'c', 'htpw_golden_kernels.h'))).toBe(true);
     }, 120_000);
   }
 });
