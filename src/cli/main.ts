@@ -1,6 +1,6 @@
 import { UsageError } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { FormatError, ArgumentError } from '../util/errors.ts';
+import { FormatError, ArgumentError, ResourceError } from '../util/errors.ts';
 
 const USAGE_EXIT = 2;
 const FAILURE_EXIT = 1;
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`hypertinypw ${name}: ${e.message}`);
       return USAGE_EXIT;
     }
-    if (e instanceof FormatError) {
+    if (e instanceof FormatError || e instanceof ResourceError) {
       console.error(`hypertinypw ${name}: ${e.message}`);
       return FAILURE_EXIT;
     }

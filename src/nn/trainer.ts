@@ -1,10 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../core/rng.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { splitIndices } from '../data/dataset.ts';
 import { macroF1, multiLabelMacroF1 } from '../eval/metrics.ts';
-import { writeFileAtomic } from '../util/atomic_write.ts';
+import { appendLine, writeFileAtomic } from '../util/atomic_write.ts';
+import { lockDirectory } from '../util/lock.ts';
 import { ArgumentError, FormatError } from '../util/errors.ts';
 import { Progress } from '../util/progress.ts';
 import { argmaxRows, predictLogits } from './batch.ts';
@@ -209,7 +210,21 @@ function stepsPerEpoch(n: number, B: number): number {
   return n >= B ? Math.floor(n / B) : n >= 2 ? 1 : 0;
 }
 
+/**
+ * Train (see TrainOptions). With an outDir, the directory is locked for the whole run
+ * (util/lock.ts): a second process on the same directory fails with one line.
+ */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
+  if (!opts.outDir) return trainUnlocked(opts);
+  const release = lockDirectory(opts.outDir, opts.onNote);
+  try {
+    return await trainUnlocked(opts);
+  } finally {
+    release();
+  }
+}
+
+async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
   const cfg = resolveTrainConfig(opts.config);
   const { data } = opts;
   const note = opts.onNote ?? (() => {});
@@ -352,7 +367,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       };
       progress.finish(`loss ${entry.trainLoss.toFixed(4)} val macro-F1 ${f1.toFixed(4)}${better ? ' (best)' : ''}`);
       st.history.push(entry);
-      if (out) appendFileSync(join(out, RUN_FILES.log), `${JSON.stringify(entry)}\n`);
+      if (out) appendLine(join(out, RUN_FILES.log), JSON.stringify(entry));
       st.epoch++;
       st.batch = 0;
       perm = null;

@@ -19,3 +19,12 @@ export class ArgumentError extends Error {
     this.name = 'ArgumentError';
   }
 }
+
+/** The machine or another process stands in the way: a directory locked by a live run, a full
+ * disk. `where` is the directory; the message says what to do. */
+export class ResourceError extends Error {
+  constructor(readonly where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.name = 'ResourceError';
+  }
+}

@@ -2,12 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
 import { readSweepConfig, runSweep } from '../../pipeline/sweep.ts';
 import { writeResultsMd } from '../../pipeline/results_md.ts';
+import { removeDeadTemps } from '../../util/atomic_write.ts';
+import { lockDirectory } from '../../util/lock.ts';
 
 /** The reading guide's Markdown, or nothing; a missing file is a usage error. */
 function readingOf(path: string | undefined): string[] {
   if (!path) return [];
   if (!existsSync(path)) throw new UsageError(`--reading: ${path} does not exist`);
   return [readFileSync(path, 'utf8').trim()];
+}
+
+/** Lock the sweep directory (one sweep per directory) and remove dead writers' temporary files in it. */
+function lockSweep(out: string): () => void {
+  const release = lockDirectory(out, (m) => console.error(`sweep: ${m}`));
+  const removed = removeDeadTemps(out, true);
+  if (removed.length > 0) console.error(`sweep: removed ${removed.length} temporary file(s) of a writer that died`);
+  return release;
 }
 
 const HELP = `hypertinypw sweep: train and evaluate every Pareto variant of a config (resumable)
@@ -48,7 +58,14 @@ export const sweepCommand: Command = {
     const data = stringFlag(p, 'data');
     if (out) c.out = out;
     if (data) c.data = data;
-    const s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun: p.flags.has('dry-run') });
+    const dryRun = p.flags.has('dry-run');
+    const release = dryRun ? () => {} : lockSweep(c.out);
+    let s: Awaited<ReturnType<typeof runSweep>>;
+    try {
+      s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun });
+    } finally {
+      release();
+    }
     const md = stringFlag(p, 'results-md');
     if (md) {
       const inc = stringFlag(p, 'include')?.split(',').filter(Boolean).join(',');

@@ -8,6 +8,7 @@ import { separableCnnConfig, type SeparableCnnConfig } from '../../nn/models/sep
 import { DEFAULT_TRAIN_CONFIG, train, trainDataOf, validationScore, type TrainConfig } from '../../nn/trainer.ts';
 import { loadTask, smallPresetOf, taskOfFlag } from '../../pipeline/data.ts';
 import { writeFileAtomic } from '../../util/atomic_write.ts';
+import { lockDirectory } from '../../util/lock.ts';
 import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Command } from '../command.ts';
 
 /**
@@ -106,6 +107,21 @@ export const trainCommand: Command = {
     num('checkpoint-every', 'checkpointEveryBatches');
     const quiet = p.flags.get('quiet') === true;
 
+    // the run directory stays locked until summary.json is written (train() locks it again inside)
+    const release = lockDirectory(out, (m) => console.error(`train: ${m}`));
+    try {
+      return await trainAndSummarize(p, args, { file, data, task, taskName, preset, out, cacheDir, trainCfg, quiet });
+    } finally {
+      release();
+    }
+  },
+};
+
+async function trainAndSummarize(
+  p: ReturnType<typeof parseArgs>, args: string[],
+  o: { file: TrainFileConfig; data: string; task: string | undefined; taskName: ReturnType<typeof taskOfFlag>; preset: string; out: string; cacheDir: string | undefined; trainCfg: Partial<TrainConfig>; quiet: boolean },
+): Promise<number> {
+    const { file, data, task, taskName, preset, out, cacheDir, trainCfg, quiet } = o;
     const t0 = Date.now();
     const rr = p.flags.get('rr') === true || file.rrChannels === true;
     const raw = loadTask(taskName, data, { cacheDir });
@@ -137,5 +153,4 @@ export const trainCommand: Command = {
     writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     console.log(JSON.stringify({ out, bestEpoch: summary.bestEpoch, valMacroF1: summary.valMacroF1, testMacroF1Argmax: summary.testMacroF1Argmax, wallSeconds: summary.wallSeconds }));
     return 0;
-  },
-};
+}
