@@ -1,6 +1,6 @@
 import { ArgumentError } from '../../util/errors.ts';
 import { result } from '../autograd.ts';
-import { gemm } from '../kernels/gemm.ts';
+import { kernels } from '../kernels/kernel_table.ts';
 import { Tensor, fmtShape, sameShape, shapeSize, stridedOffsets } from '../tensor.ts';
 
 /**
@@ -27,6 +27,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const bRs = b.strides[b.rank - 2], bCs = b.strides[b.rank - 1];
   const aOffs = stridedOffsets(batchShape, a.strides.slice(0, -2), a.offset);
   const bOffs = shared ? null : stridedOffsets(batchShape, b.strides.slice(0, -2), b.offset);
+  const { gemm } = kernels();
   const out = new Float32Array(batch * M * N);
   // out[t, i, j] = sum_p a[t, i, p] * b[t, p, j]
   for (let t = 0; t < batch; t++) {
@@ -57,6 +58,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor
   }
   const [B, IN] = x.shape;
   const OUT = w.shape[0];
+  const { gemm } = kernels();
   const out = new Float32Array(B * OUT);
   const bv = bias === null ? null : bias.values();
   // out[i, o] = bias[o] + sum_p x[i, p] * w[o, p]
