@@ -53,6 +53,12 @@ export interface TrainConfig {
   sampler: 'shuffle' | 'balanced';
   /** exponent of the balanced sampler (1 = uniform over classes; default 0.5) */
   samplerPower: number;
+  /**
+   * examples drawn per epoch (default 0 = every training example): with 'balanced' the draws,
+   * with 'shuffle' the first ones of the epoch's permutation; a smaller epoch subsamples the
+   * majority class (N beats) afresh every epoch, so patience acts on shorter epochs
+   */
+  epochSamples: number;
   /** stop after this many epochs without a better validation macro-F1 (default 0 = never) */
   patience: number;
   /** seed of the data order and dropout (default 0) */
@@ -71,7 +77,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   schedule: { kind: 'cosine' }, warmupEpochs: 1,
   clipNorm: 5, emaDecay: 0,
   loss: { kind: 'weighted-ce', power: 0.5 },
-  sampler: 'shuffle', samplerPower: 0.5,
+  sampler: 'shuffle', samplerPower: 0.5, epochSamples: 0,
   patience: 0, seed: 0, checkpointEveryBatches: 0, workers: 1, evalBatchSize: 512,
 };
 
@@ -84,7 +90,7 @@ export function resolveTrainConfig(c: Partial<TrainConfig> = {}): TrainConfig {
   if (!(Number.isInteger(r.batchSize) && r.batchSize >= 2)) throw bad(`batchSize ${r.batchSize} must be an integer >= 2`);
   if (!(r.lr > 0)) throw bad(`lr ${r.lr} must be > 0`);
   if (!posInt(r.workers)) throw bad(`workers ${r.workers} must be an integer >= 1`);
-  if (!natInt(r.patience) || !natInt(r.checkpointEveryBatches) || !Number.isInteger(r.seed)) throw bad('patience, checkpointEveryBatches and seed must be integers >= 0');
+  if (!natInt(r.patience) || !natInt(r.checkpointEveryBatches) || !natInt(r.epochSamples) || !Number.isInteger(r.seed)) throw bad('patience, checkpointEveryBatches, epochSamples and seed must be integers >= 0');
   if (!(r.clipNorm >= 0) || !(r.emaDecay >= 0 && r.emaDecay < 1) || !(r.warmupEpochs >= 0)) throw bad('clipNorm >= 0, emaDecay in [0, 1), warmupEpochs >= 0');
   if (r.sampler !== 'shuffle' && r.sampler !== 'balanced') throw bad(`sampler "${r.sampler as string}" (shuffle, balanced)`);
   if (r.workers > r.batchSize) throw bad(`workers ${r.workers} > batchSize ${r.batchSize}`);
@@ -242,7 +248,8 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
   const named = model.namedTrainable();
   const opt = makeOptimizer(cfg.optimizer, named, cfg.lr);
   const ema = cfg.emaDecay > 0 ? new Ema(cfg.emaDecay, model) : null;
-  const nb = stepsPerEpoch(data.train.length, cfg.batchSize);
+  const perEpoch = cfg.epochSamples > 0 ? Math.min(cfg.epochSamples, cfg.sampler === 'balanced' ? Infinity : data.train.length) : data.train.length;
+  const nb = stepsPerEpoch(perEpoch, cfg.batchSize);
   const totalSteps = nb * cfg.epochs;
   const schedule: ScheduleConfig = cfg.schedule.kind === 'cosine' && cfg.schedule.warmupSteps === undefined
     ? { ...cfg.schedule, warmupSteps: Math.round(cfg.warmupEpochs * nb) } : cfg.schedule;
@@ -268,7 +275,7 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
         ema.loadStateDict(ck.ema);
       }
       const saved = (ck.meta.train as { config?: Partial<TrainConfig> }).config ?? {};
-      for (const k of ['batchSize', 'seed', 'sampler', 'epochs', 'workers', 'lr'] as const) {
+      for (const k of ['batchSize', 'seed', 'sampler', 'epochSamples', 'epochs', 'workers', 'lr'] as const) {
         if (saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(cfg[k])) {
           if (k === 'batchSize' && (ck.meta.train as Progress_).batch > 0) throw new ArgumentError('train', `cannot resume mid-epoch with batchSize ${cfg.batchSize}: the checkpoint used ${saved.batchSize}`);
           note(`resume: ${k} is ${JSON.stringify(cfg[k])}, the checkpoint's run used ${JSON.stringify(saved[k])}; the result will differ from an uninterrupted run`);
@@ -311,9 +318,12 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
       const epochStart = Date.now();
       if (st.batch === 0 || perm === null) {
         perm = cfg.sampler === 'balanced'
-          ? balancedSample(data.y, data.train, data.numClasses, data.train.length, rng, cfg.samplerPower)
+          ? balancedSample(data.y, data.train, data.numClasses, perEpoch, rng, cfg.samplerPower)
           : data.train.slice();
-        if (cfg.sampler === 'shuffle') rng.shuffle(perm);
+        if (cfg.sampler === 'shuffle') {
+          rng.shuffle(perm);
+          if (perEpoch < perm.length) perm = perm.slice(0, perEpoch);
+        }
         st.batch = 0;
         st.lossSum = 0;
         st.lossCount = 0;

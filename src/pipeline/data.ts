@@ -1,8 +1,10 @@
 /**
  * Tasks the pipeline knows, and where their data is by default.
  *
- *   mitbih-aami    MIT-BIH AAMI N/S/V/F/Q, inter-patient DS1 (train + held-out val records) / DS2 (test)
- *   mitbih-binary  MIT-BIH normal vs abnormal, same split
+ *   mitbih-aami    MIT-BIH AAMI-4 N/S/V/F (Q beats dropped), inter-patient DS1 (train + held-out
+ *                  val records) / DS2 (test); beats [128, 1 + 6 RR channels] (nn/features.ts)
+ *   mitbih-aami5   the same with all five AAMI classes (Q kept)
+ *   mitbih-binary  MIT-BIH N vs S + V + F (Q dropped), same split and inputs
  *   kws12          Speech Commands 12 classes, official validation / testing lists, MFCC [49, 10]
  *   apnea          Apnea-ECG per-minute apnea / normal, one lead at 100 Hz [6000, 1]; release
  *                  set (a, b, c records; val = held-out records) / x01-x35 (released answers)
@@ -21,10 +23,11 @@ import { loadSpeechCommands } from '../data/audio/speech_commands.ts';
 import { loadApnea } from '../data/apnea/load.ts';
 import { loadPtbxl } from '../data/ptbxl/load.ts';
 import { Rng } from '../core/rng.ts';
+import { withRrChannels } from '../nn/features.ts';
 import { ArgumentError } from '../util/errors.ts';
 import type { Calibration } from './stages.ts';
 
-export const TASKS = ['mitbih-aami', 'mitbih-binary', 'kws12', 'apnea', 'ptbxl', 'ptbxl-lead2'] as const;
+export const TASKS = ['mitbih-aami', 'mitbih-aami5', 'mitbih-binary', 'kws12', 'apnea', 'ptbxl', 'ptbxl-lead2'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** Repository root (src/pipeline/../..). */
@@ -41,10 +44,10 @@ export function checkTask(task: string): TaskName {
   return task as TaskName;
 }
 
-/** A command's --task value: a task name, or MIT-BIH's short forms 'aami' / 'binary'. */
+/** A command's --task value: a task name, or MIT-BIH's short forms 'aami' / 'aami5' / 'binary'. */
 export function taskOfFlag(name: string): TaskName {
-  const t = name === 'aami' ? 'mitbih-aami' : name === 'binary' ? 'mitbih-binary' : name;
-  if (!(TASKS as readonly string[]).includes(t)) throw new ArgumentError('task', `--task must be aami, binary or one of ${TASKS.join(', ')}, got "${name}"`);
+  const t = ['aami', 'aami5', 'binary'].includes(name) ? `mitbih-${name}` : name;
+  if (!(TASKS as readonly string[]).includes(t)) throw new ArgumentError('task', `--task must be aami, aami5, binary or one of ${TASKS.join(', ')}, got "${name}"`);
   return t as TaskName;
 }
 
@@ -80,6 +83,13 @@ export interface LoadTaskOptions {
   onProgress?: (msg: string) => void;
   /** apnea: minutes of neighbouring context on each side of the labelled minute (default 0) */
   contextMinutes?: number;
+  /** MIT-BIH: append the RR channels to every beat (nn/features.ts; default true) */
+  rr?: boolean;
+}
+
+/** The MIT-BIH loader's task of a pipeline task name. */
+function mitbihTaskOf(task: TaskName): 'aami' | 'aami5' | 'binary' {
+  return task === 'mitbih-aami' ? 'aami' : task === 'mitbih-aami5' ? 'aami5' : 'binary';
 }
 
 export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}): Dataset {
@@ -100,10 +110,11 @@ export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}
       onRecord: opts.onProgress ? (d, t) => { if (d === t || d % 1000 === 0) opts.onProgress!(`ptb-xl: ${d}/${t} records`); } : undefined,
     });
   }
-  return loadMitbih({
-    dir, task: task === 'mitbih-aami' ? 'aami' : 'binary', cacheDir: opts.cacheDir,
+  const beats = loadMitbih({
+    dir, task: mitbihTaskOf(task), cacheDir: opts.cacheDir,
     onRecord: opts.onProgress ? (r, d, t) => { if (d === t || d % 11 === 0) opts.onProgress!(`mitbih: record ${r} (${d}/${t})`); } : undefined,
   });
+  return opts.rr === false ? beats : withRrChannels(beats);
 }
 
 /** A seeded sample of at most n train examples, for PTQ / synthesis calibration. */
@@ -128,5 +139,6 @@ export function describeDataset(ds: Dataset): string {
     for (const i of idx) for (let j = 0; j < K; j++) c[j] += ds.yMulti ? ds.yMulti[i * K + j] : ds.y[i] === j ? 1 : 0;
     return `${s} ${idx.length} (${ds.classes.map((k, j) => `${k} ${c[j]}`).join(', ')})`;
   });
-  return `${ds.name} [${ds.shape.slice(1).join(' x ')}]: ${parts.join('; ')}`;
+  const vr = ds.meta.valRecords as string[] | undefined;
+  return `${ds.name} [${ds.shape.slice(1).join(' x ')}]: ${parts.join('; ')}${vr ? `; val records ${vr.join(' ')}` : ''}`;
 }

@@ -24,6 +24,8 @@
  *   hyper        { base: 'mitbih' | 'apnea' | 'ptbxl' (default by task), grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone,
  *                  backbone: 'small' | 'large', fitInit, distill: { alpha, temperature }, matched: { knobs } }
  *   bootstrap    { resamples, seed }
+ *   backbones    store of trained float backbones (backbones.ts; e.g. results/backbones): a stored
+ *                backbone is loaded instead of trained, a newly trained one is stored
  */
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ import type { IntModel } from '../quant/int_model.ts';
 import { ArgumentError } from '../util/errors.ts';
 import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable } from './evaluate.ts';
+import { readBackbone, storeBackbone, type BackboneKind } from './backbones.ts';
 import {
   VARIANTS, floatBytes, hyperFlashBytes, intBytes, knobsOf, matchWidth, modelConfigFor, pw4bit, pwInt8, quantizeModel, readIntegerModel, trainFloat, trainHyper, trainLowRank,
   writeIntegerModel, type VariantName,
@@ -63,6 +66,8 @@ export interface SweepConfig {
   lowRank?: { ranks: number[] };
   hyper?: HyperSweepConfig;
   bootstrap?: { resamples?: number; seed?: number };
+  /** store of trained float backbones, <backbones>/<task>/seed<k>/ (default: none) */
+  backbones?: string;
 }
 
 /** The hyper part of a sweep config (configs/README.md): the compressions of a trained backbone. */
@@ -160,6 +165,8 @@ export interface SweepOptions {
   dataset?: Dataset;
   /** only list what would run */
   dryRun?: boolean;
+  /** run only the float-large jobs (train, store and evaluate the large backbones) */
+  backbonesOnly?: boolean;
 }
 
 export interface SweepSummary {
@@ -182,7 +189,7 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
   mkdirSync(out, { recursive: true });
   const resultsPath = join(out, 'results.jsonl');
   const done = new Set(existsSync(resultsPath) ? readResults(resultsPath).records.map((r) => r.id) : []);
-  const jobs = sweepJobs(c);
+  const jobs = sweepJobs(c).filter((j) => !o.backbonesOnly || j.variant === 'float-large');
   const todo = jobs.filter((j) => !done.has(j.id));
   log(`sweep ${c.name ?? c.task}: ${jobs.length} models, ${jobs.length - todo.length} already in ${resultsPath}, ${todo.length} to run`);
   const summary: SweepSummary = { resultsPath, ran: [], skipped: jobs.filter((j) => done.has(j.id)).map((j) => j.id), failed: [], seconds: 0 };
@@ -211,14 +218,28 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
     if (!memo.has(key)) memo.set(key, f());
     return memo.get(key) as Promise<T>;
   };
-  const backbone = (seed: number) => once(`small.${seed}`, async () => {
-    log(`  training the small backbone (${smallPreset}, seed ${seed}, ${smallTrain.epochs} epochs) in ${join(runs, `small.s${seed}`)}`);
-    return trainFloat(ds, smallCfg(seed), join(runs, `small.s${seed}`), { train: { ...smallTrain, seed }, quiet: o.quiet, note });
-  });
-  const large = (seed: number) => once(`large.${seed}`, async () => {
-    log(`  training the large float CNN (${largePreset}, seed ${seed}, ${largeTrain.epochs} epochs) in ${join(runs, `large.s${seed}`)}`);
-    return trainFloat(ds, largeCfg(seed), join(runs, `large.s${seed}`), { train: { ...largeTrain, seed }, quiet: o.quiet, note });
-  });
+  // a float backbone: from the store when it holds one, else trained (resumable) and stored
+  const floatBackbone = async (kind: BackboneKind, seed: number, preset: string, cfg: SeparableCnnConfig, trainCfg: Partial<TrainConfig>) => {
+    const stored = c.backbones ? readBackbone(c.backbones, c.task, seed, kind) : null;
+    if (stored) {
+      log(`  the ${kind} backbone (seed ${seed}) from ${c.backbones}`);
+      return stored;
+    }
+    const runDir = join(runs, `${kind}.s${seed}`);
+    log(`  training the ${kind === 'large' ? 'large float CNN' : 'small backbone'} (${preset}, seed ${seed}, up to ${trainCfg.epochs} epochs${trainCfg.patience ? `, patience ${trainCfg.patience}` : ''}) in ${runDir}`);
+    const f = await trainFloat(ds, cfg, runDir, { train: { ...trainCfg, seed }, quiet: o.quiet, note });
+    if (c.backbones) {
+      const best = f.curves.reduce((a, p) => (p.valMacroF1 > a.valMacroF1 ? p : a), f.curves[0]);
+      const file = storeBackbone(c.backbones, join(runDir, 'best.ckpt'), {
+        task: c.task, seed, kind, preset, parameters: f.model.parameterCount(), curves: f.curves, bestEpoch: best.epoch, bestValMacroF1: best.valMacroF1,
+        seconds: f.seconds, data: describeDataset(ds), train: { ...trainCfg, seed },
+      });
+      log(`  stored the ${kind} backbone in ${file}`);
+    }
+    return f;
+  };
+  const backbone = (seed: number) => once(`small.${seed}`, () => floatBackbone('small', seed, smallPreset, smallCfg(seed), smallTrain));
+  const large = (seed: number) => once(`large.${seed}`, () => floatBackbone('large', seed, largePreset, largeCfg(seed), largeTrain));
   // the backbone the compressions start from (hyper.backbone): the small one or the large CNN
   const onLarge = c.hyper?.backbone === 'large';
   const base = (seed: number) => (onLarge ? large(seed) : backbone(seed));

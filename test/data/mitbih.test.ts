@@ -21,9 +21,11 @@ describe('MIT-BIH AAMI protocol', () => {
     const per = new Map<string, number[]>(DS1.map((r, i) => [r, [100, i % 5 === 0 ? 3 : 0, i % 3 === 0 ? 5 : 0, i === 4 || i === 9 ? 2 : 0, i === 7 || i === 13 ? 1 : 0]]));
     const v = chooseValidationRecords(per, { count: 4, seed: 3 });
     expect(v).toEqual(chooseValidationRecords(per, { count: 4, seed: 3 }));
-    const tot = (recs: readonly string[]) => recs.reduce((a, r) => a.map((x, i) => x + per.get(r)![i]), [0, 0, 0, 0, 0]);
+    // N, S, V, F (Q is dropped by the default tasks and not scored) present on both sides
+    const tot = (recs: readonly string[]) => recs.reduce((a, r) => a.map((x, i) => x + per.get(r)![i]), [0, 0, 0, 0]);
     expect(tot(v).every((x) => x > 0)).toBe(true);
     expect(tot(DS1.filter((r) => !v.includes(r))).every((x) => x > 0)).toBe(true);
+    expect(chooseValidationRecords(per)).toHaveLength(6);
     expect(chooseValidationRecords(per, { records: ['101'] })).toEqual(['101']);
   });
 });
@@ -57,11 +59,23 @@ describe('beat segmentation', () => {
 });
 
 describe('loadMitbih pipeline and cache (44 fixture copies)', () => {
-  it('builds splits by record, both tasks, and reloads identically from the cache', () => {
+  it('builds splits by record, all three tasks, and reloads identically from the cache', () => {
     const dir = miniMitdb();
     const cacheDir = tempDir();
+    const a5 = loadMitbih({ dir, task: 'aami5', cacheDir });
+    expect(a5.meta.cache).toBe('miss');
+    expect(a5.classes).toEqual(['N', 'S', 'V', 'F', 'Q']);
     const a = loadMitbih({ dir, task: 'aami', cacheDir });
-    expect(a.meta.cache).toBe('miss');
+    expect(a.meta.cache).toBe('hit');
+    expect(a.classes).toEqual(['N', 'S', 'V', 'F']);
+    // AAMI-4 = the five-class beats minus the Q ones, in the same order
+    const keep = Array.from(a5.y.keys()).filter((i) => a5.y[i] !== 4);
+    expect(a.shape[0]).toBe(keep.length);
+    expect(a.meta.droppedQ).toBe(a5.shape[0] - keep.length);
+    expect(Array.from(a.y)).toEqual(keep.map((i) => a5.y[i]));
+    expect(Array.from(a.group)).toEqual(keep.map((i) => a5.group[i]));
+    expect(a.x.subarray(0, 128)).toEqual(a5.x.subarray(keep[0] * 128, keep[0] * 128 + 128));
+    expect(a.x.subarray(-128)).toEqual(a5.x.subarray(keep.at(-1)! * 128, keep.at(-1)! * 128 + 128));
     expect(a.shape[1]).toBe(128);
     expect(a.shape[2]).toBe(1);
     expect(a.features!.length).toBe(a.shape[0] * 4);
@@ -92,8 +106,9 @@ describe.skipIf(!SHARED_ON)('MIT-BIH real data (opt-in)', () => {
     expect(s.DS2).toEqual({ N: 44259, S: 1837, V: 3221, F: 388, Q: 7, total: 49712 });
     expect(s.val.total + s.train.total).toBe(51021);
   });
-  it('loads every beat of the 44 records', () => {
-    const ds = loadMitbih({ dir, task: 'aami', cacheDir: tempDir() });
-    expect(ds.shape).toEqual([100733, 128, 1]);
+  it('loads every beat of the 44 records; AAMI-4 drops the 15 Q beats', () => {
+    const cacheDir = tempDir();
+    expect(loadMitbih({ dir, task: 'aami5', cacheDir }).shape).toEqual([100733, 128, 1]);
+    expect(loadMitbih({ dir, task: 'aami', cacheDir }).shape).toEqual([100718, 128, 1]);
   }, 60000);
 });

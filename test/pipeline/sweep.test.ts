@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResults, type ResultRecord } from '../../src/eval/results.ts';
@@ -68,5 +68,28 @@ describe('sweep', () => {
     const c = await runSweep(config(killed), { dataset: ds, quiet: true });
     expect(c.ran).toEqual([]);
     expect(c.skipped.length).toBe(5);
+  }, 120_000);
+
+  it('--backbones-only trains and stores the large backbones; a later sweep starts from the store', async () => {
+    const ds = demoAami();
+    const store = tmp('sweep-store');
+    const first = tmp('sweep-backbones');
+    const a = await runSweep({ ...config(first), backbones: store }, { dataset: ds, quiet: true, backbonesOnly: true });
+    expect(a.ran).toEqual(['mitbih-aami.float-large.s0']);
+    const dir = join(store, 'mitbih-aami', 'seed0');
+    expect(existsSync(join(dir, 'large.ckpt'))).toBe(true);
+    const info = JSON.parse(readFileSync(join(dir, 'large.json'), 'utf8'));
+    expect(info).toMatchObject({ task: 'mitbih-aami', seed: 0, kind: 'large', bestEpoch: 1 });
+    expect(info.data).toMatch(/^mitbih-aami \[128 x 7\]: train \d+ \(N \d+/);
+    // a fresh output directory with the same store: the float-large line is reproduced without training
+    const second = tmp('sweep-from-store');
+    const lines: string[] = [];
+    const b = await runSweep({ ...config(second), backbones: store, variants: ['float-large'] }, { dataset: ds, log: (m) => lines.push(m) });
+    expect(b.ran).toEqual(['mitbih-aami.float-large.s0']);
+    expect(lines.some((l) => l.includes(`the large backbone (seed 0) from ${store}`))).toBe(true);
+    expect(existsSync(join(second, 'runs', 'mitbih-aami', 'large.s0'))).toBe(false);
+    const [ra] = readResults(join(first, 'results.jsonl')).records;
+    const [rb] = readResults(join(second, 'results.jsonl')).records;
+    expect(rb.metrics).toEqual(ra.metrics);
   }, 120_000);
 });

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { splitIndices, type Dataset } from '../../data/dataset.ts';
 import { argmaxRows, predictLogits } from '../../nn/batch.ts';
 import { loadModel } from '../../nn/checkpoint.ts';
-import { withRrChannels } from '../../nn/features.ts';
 import { trainDataOf, validationScore } from '../../nn/trainer.ts';
 import { loadTask, taskOfFlag } from '../../pipeline/data.ts';
 import { modelScores } from '../../pipeline/evaluate.ts';
@@ -38,8 +37,8 @@ options:
   --rounding double|single requantization rounding (default double, TFLite Micro's)
   --qat-dir <dir>          QAT run directory (checkpoints, train.jsonl; default none)
   --cache <dir>            preprocessed-beat cache (default .cache/hypertinypw)
-  --rr                     the checkpoint was trained with the 4 RR-ratio channels (default: read
-                           from the checkpoint's meta.extra.rrChannels)
+  --rr                     the checkpoint was trained with the 6 RR channels (default: read from the
+                           checkpoint's meta.extra.rrChannels; MIT-BIH checkpoints without it: with)
   --quiet                  no progress output`;
 
 function subset(ds: Dataset, idx: Int32Array, max: number): { x: Float32Array; shape: [number, number, number] } {
@@ -87,9 +86,8 @@ export const quantizeCommand: Command = {
 
     const { model, checkpoint } = loadModel(ckpt);
     const extra = (checkpoint.meta.extra ?? {}) as { rrChannels?: boolean };
-    const rr = p.flags.get('rr') === true || extra.rrChannels === true;
-    const raw = loadTask(taskName, data, { cacheDir: stringFlag(p, 'cache', '.cache/hypertinypw') });
-    const ds = rr ? withRrChannels(raw) : raw;
+    const rr = p.flags.get('rr') === true || extra.rrChannels !== false;
+    const ds = loadTask(taskName, data, { cacheDir: stringFlag(p, 'cache', '.cache/hypertinypw'), rr });
     const cfg = model.config;
     if (ds.shape[1] !== cfg.inputLength || ds.shape[2] !== cfg.inputChannels || ds.classes.length !== cfg.numClasses) {
       throw new UsageError(`checkpoint takes [${cfg.inputLength}, ${cfg.inputChannels}] -> ${cfg.numClasses} classes, data is [${ds.shape[1]}, ${ds.shape[2]}] with ${ds.classes.length} classes (check --task / --rr)`);

@@ -22,7 +22,7 @@ function lockSweep(out: string): () => void {
 
 const HELP = `hypertinypw sweep: train and evaluate every Pareto variant of a config (resumable)
 
-usage: hypertinypw sweep <config.json> [--out <dir>] [--data <dir>] [--dry-run] [--quiet]
+usage: hypertinypw sweep <config.json> [--out <dir>] [--data <dir>] [--seeds 0,1] [--backbones-only] [--dry-run] [--quiet]
 
 Runs float-large, int8-large, pw-int8, pw-lowrank (ranks), pw-4bit and hypertinypw at each grid
 point through the real pipeline, evaluates each deployable integer model in the simulator
@@ -35,6 +35,10 @@ The config format and its defaults are documented in configs/README.md.
 options:
   --out <dir>    override the config's "out"
   --data <dir>   override the config's "data"
+  --seeds <list> override the config's "seeds" (comma-separated integers)
+  --backbones-only  run only the float-large models: train the large float backbones first (and
+                 store them in the config's "backbones" directory, so later compressions start
+                 from them on any machine)
   --dry-run      list the models and which are done, run nothing
   --results-md <file>   afterwards write <file> (e.g. RESULTS.md): a headline computed from the
                  results (flash vs the large float CNN, share of its macro-F1 with a paired CI,
@@ -50,19 +54,25 @@ export const sweepCommand: Command = {
   summary: 'train and evaluate the Pareto variants of a config into results.jsonl (resumable)',
   help: HELP,
   async run(args: string[]): Promise<number> {
-    const p = parseArgs(args, ['dry-run', 'quiet']);
-    checkKnownFlags(p, ['out', 'data', 'dry-run', 'quiet', 'results-md', 'include', 'reading']);
+    const p = parseArgs(args, ['dry-run', 'quiet', 'backbones-only']);
+    checkKnownFlags(p, ['out', 'data', 'seeds', 'backbones-only', 'dry-run', 'quiet', 'results-md', 'include', 'reading']);
     if (p.positional.length !== 1) throw new UsageError('expected one <config.json>');
     const c = readSweepConfig(p.positional[0]);
     const out = stringFlag(p, 'out');
     const data = stringFlag(p, 'data');
     if (out) c.out = out;
     if (data) c.data = data;
+    const seeds = stringFlag(p, 'seeds');
+    if (seeds !== undefined) {
+      const list = seeds.split(',').map((v) => Number(v));
+      if (list.length === 0 || !list.every((v) => Number.isInteger(v) && v >= 0)) throw new UsageError(`--seeds: "${seeds}" is not a comma-separated list of integers >= 0`);
+      c.seeds = list;
+    }
     const dryRun = p.flags.has('dry-run');
     const release = dryRun ? () => {} : lockSweep(c.out);
     let s: Awaited<ReturnType<typeof runSweep>>;
     try {
-      s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun });
+      s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun, backbonesOnly: p.flags.has('backbones-only') });
     } finally {
       release();
     }

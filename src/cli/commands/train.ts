@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { splitIndices } from '../../data/dataset.ts';
 import { confusionMatrix, macroF1 } from '../../eval/metrics.ts';
 import { argmaxRows, predictLogits } from '../../nn/batch.ts';
-import { withRrChannels } from '../../nn/features.ts';
 import { separableCnnConfig, type SeparableCnnConfig } from '../../nn/models/separable_cnn.ts';
 import { DEFAULT_TRAIN_CONFIG, train, trainDataOf, validationScore, type TrainConfig } from '../../nn/trainer.ts';
 import { loadTask, smallPresetOf, taskOfFlag } from '../../pipeline/data.ts';
@@ -24,7 +23,7 @@ import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Co
  *     "model": "small",                   preset: small (~24k params) | large (~339k) | kws
  *     "modelOverrides": {},               any SeparableCnnConfig field (numClasses is set from the task)
  *     "out": "runs/train",                run directory
- *     "rrChannels": false,                append the 4 RR-ratio input channels (src/nn/features.ts)
+ *     "rrChannels": true,                 MIT-BIH: append the 6 RR input channels (src/nn/features.ts; default true)
  *     "train": { ... }                    TrainConfig fields, defaults in src/nn/trainer.ts:
  *                                         epochs 20, batchSize 64, lr 3e-3, AdamW (wd 1e-4), cosine
  *                                         with 1 warmup epoch, clipNorm 5, weighted CE (power 0.5),
@@ -65,7 +64,8 @@ options:
   --patience N             early stopping patience in epochs (default 0 = off)
   --checkpoint-every K     also checkpoint every K batches
   --cache <dir>            preprocessed-beat cache (default .cache/hypertinypw)
-  --rr                     append 4 RR-ratio channels to every beat (src/nn/features.ts; config "rrChannels")
+  --no-rr                  MIT-BIH: beats without the 6 RR channels (default: with them; src/nn/features.ts;
+                           config "rrChannels")
   --quiet                  no progress output`;
 
 export const trainCommand: Command = {
@@ -73,8 +73,8 @@ export const trainCommand: Command = {
   summary: 'train a separable CNN on MIT-BIH (checkpoints, JSONL log, best checkpoint, resume)',
   help: HELP,
   async run(args: string[]): Promise<number> {
-    const p = parseArgs(args, ['resume', 'quiet', 'rr']);
-    checkKnownFlags(p, ['config', 'data', 'task', 'model', 'epochs', 'out', 'workers', 'resume', 'batch-size', 'lr', 'seed', 'patience', 'checkpoint-every', 'cache', 'quiet', 'rr']);
+    const p = parseArgs(args, ['resume', 'quiet', 'no-rr']);
+    checkKnownFlags(p, ['config', 'data', 'task', 'model', 'epochs', 'out', 'workers', 'resume', 'batch-size', 'lr', 'seed', 'patience', 'checkpoint-every', 'cache', 'quiet', 'no-rr']);
     const cfgPath = stringFlag(p, 'config');
     let file: TrainFileConfig = {};
     if (cfgPath !== undefined) {
@@ -123,9 +123,8 @@ async function trainAndSummarize(
 ): Promise<number> {
     const { file, data, task, taskName, preset, out, cacheDir, trainCfg, quiet } = o;
     const t0 = Date.now();
-    const rr = p.flags.get('rr') === true || file.rrChannels === true;
-    const raw = loadTask(taskName, data, { cacheDir });
-    const ds = rr ? withRrChannels(raw) : raw;
+    const rr = taskName.startsWith('mitbih') && p.flags.get('no-rr') !== true && file.rrChannels !== false;
+    const ds = loadTask(taskName, data, { cacheDir, rr });
     const modelCfg = separableCnnConfig(preset, { ...(file.modelOverrides ?? {}), numClasses: ds.classes.length, inputLength: ds.shape[1], inputChannels: ds.shape[2] });
     const spec = { family: 'separable_cnn' as const, config: modelCfg };
     const td = trainDataOf(ds);

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { readContainer, writeContainer } from '../../util/container.ts';
 import { ArgumentError, FormatError } from '../../util/errors.ts';
 import type { Dataset } from '../dataset.ts';
-import { AAMI_CLASSES, BINARY_CLASSES, DS1, DS2, binaryOfAami } from './aami.ts';
+import { AAMI4_CLASSES, AAMI_CLASSES, AAMI_Q, BINARY_CLASSES, DS1, DS2, binaryOfAami } from './aami.ts';
 import { DEFAULT_BEAT_OPTIONS, RR_FEATURE_NAMES, checkBeatOptions, recordBeats, type BeatOptions } from './beats.ts';
 import { chooseValidationRecords, type ValidationOptions } from './split.ts';
 
 /**
- * MIT-BIH Arrhythmia pipelines 'mitbih-aami' (5 AAMI classes) and 'mitbih-binary' (N vs rest).
+ * MIT-BIH Arrhythmia pipelines: 'mitbih-aami' (AAMI-4: N, S, V, F; Q beats dropped), 'mitbih-aami5'
+ * (all five AAMI classes) and 'mitbih-binary' (N vs S + V + F; Q beats dropped).
  *
  * `loadMitbih` is synchronous. It cuts the beats of the 44 non-paced records (beats.ts), keeps
  * them in a cache file in `cacheDir` keyed by the preprocessing parameters and the size/mtime of
@@ -20,7 +21,8 @@ import { chooseValidationRecords, type ValidationOptions } from './split.ts';
 
 export interface LoadMitbihOptions extends Partial<BeatOptions> {
   dir: string;
-  task: 'aami' | 'binary';
+  /** 'aami' = AAMI-4 (Q dropped), 'aami5' = five classes, 'binary' = N vs S + V + F (Q dropped) */
+  task: MitbihTask;
   /** directory of the preprocessed cache; no caching when absent */
   cacheDir?: string;
   /** validation records held out from DS1 (records, or seeded draw of `count`) */
@@ -30,6 +32,9 @@ export interface LoadMitbihOptions extends Partial<BeatOptions> {
   /** progress callback per record read (not called on a cache hit) */
   onRecord?: (record: string, done: number, total: number) => void;
 }
+
+export type MitbihTask = 'aami' | 'aami5' | 'binary';
+const MITBIH_TASKS: readonly MitbihTask[] = ['aami', 'aami5', 'binary'];
 
 /** All beats of the non-paced records, concatenated in RECORDS order. */
 export interface MitbihBeats {
@@ -122,43 +127,65 @@ export function loadMitbihBeats(opts: { dir: string; cacheDir?: string; onRecord
   return out;
 }
 
+/** The rows of `beats` a task keeps: every beat for 'aami5', all but the Q beats otherwise. */
+function keptBeats(aami: Uint8Array, task: MitbihTask): Int32Array {
+  if (task === 'aami5') return Int32Array.from(aami.keys());
+  const keep: number[] = [];
+  for (let i = 0; i < aami.length; i++) if (aami[i] !== AAMI_Q) keep.push(i);
+  return Int32Array.from(keep);
+}
+
+const TASK_NAME: Record<MitbihTask, string> = { aami: 'mitbih-aami', aami5: 'mitbih-aami5', binary: 'mitbih-binary' };
+const TASK_CLASSES: Record<MitbihTask, readonly string[]> = { aami: AAMI4_CLASSES, aami5: AAMI_CLASSES, binary: BINARY_CLASSES };
+
 /** The MIT-BIH dataset for `task`; beats [N, L = length (128), C = leads (1: MLII)]. */
 export function loadMitbih(opts: LoadMitbihOptions): Dataset {
-  if (opts.task !== 'aami' && opts.task !== 'binary') throw new ArgumentError('loadMitbih', `task must be 'aami' or 'binary', got "${opts.task as string}"`);
+  if (!MITBIH_TASKS.includes(opts.task)) throw new ArgumentError('loadMitbih', `task must be ${MITBIH_TASKS.join(', ')}, got "${opts.task as string}"`);
   const beats = loadMitbihBeats(opts);
-  const n = beats.aami.length;
   const perRecord = new Map<string, number[]>();
-  const group = new Int32Array(n);
-  const aami = beats.aami;
+  const groupOfBeat = new Int32Array(beats.aami.length);
   for (let gi = 0, o = 0; gi < beats.records.length; gi++) {
     const c = [0, 0, 0, 0, 0];
     const end = o + beats.counts[gi];
-    group.fill(gi, o, end);
-    for (let i = o; i < end; i++) c[aami[i]]++;
+    groupOfBeat.fill(gi, o, end);
+    for (let i = o; i < end; i++) c[beats.aami[i]]++;
     perRecord.set(beats.records[gi], c);
     o = end;
   }
   const valRecords = chooseValidationRecords(perRecord, opts.val);
   const splitOfRecord = beats.records.map((r) => ((DS2 as readonly string[]).includes(r) ? 2 : valRecords.includes(r) ? 1 : 0));
-  const split = new Uint8Array(n);
-  for (let i = 0; i < n; i++) split[i] = splitOfRecord[group[i]];
+  const keep = keptBeats(beats.aami, opts.task);
+  const n = keep.length;
+  const [, L, C] = beats.shape;
+  const x = keep.length === beats.aami.length ? beats.x : new Float32Array(n * L * C);
+  const rr = keep.length === beats.aami.length ? beats.rr : new Float32Array(n * 4);
   const y = new Int32Array(n);
+  const split = new Uint8Array(n);
+  const group = new Int32Array(n);
   const binary = opts.task === 'binary';
-  for (let i = 0; i < n; i++) y[i] = binary ? binaryOfAami(aami[i]) : aami[i];
+  for (let k = 0; k < n; k++) {
+    const i = keep[k];
+    if (x !== beats.x) x.set(beats.x.subarray(i * L * C, (i + 1) * L * C), k * L * C);
+    if (rr !== beats.rr) rr.set(beats.rr.subarray(i * 4, (i + 1) * 4), k * 4);
+    y[k] = binary ? binaryOfAami(beats.aami[i]) : beats.aami[i];
+    group[k] = groupOfBeat[i];
+    split[k] = splitOfRecord[group[k]];
+  }
   const beat = beatOptionsOf(opts);
   return {
-    name: opts.task === 'aami' ? 'mitbih-aami' : 'mitbih-binary',
-    x: beats.x,
-    shape: beats.shape,
+    name: TASK_NAME[opts.task],
+    x,
+    shape: [n, L, C],
     y,
-    classes: opts.task === 'aami' ? [...AAMI_CLASSES] : [...BINARY_CLASSES],
+    classes: [...TASK_CLASSES[opts.task]],
     split,
     group,
     groupNames: beats.records,
-    ...(opts.rr === false ? {} : { features: beats.rr }),
+    ...(opts.rr === false ? {} : { features: rr }),
     meta: {
       source: opts.dir, fs: beats.fs, ...beat, valRecords,
       featureNames: opts.rr === false ? [] : [...RR_FEATURE_NAMES],
+      ...(opts.task === 'aami5' ? {} : { droppedQ: beats.aami.length - n }),
       split: 'de Chazal 2004 inter-patient: train = DS1 minus val records, val = held-out DS1 records, test = DS2; paced 102 104 107 217 excluded',
       cache: beats.cache, ...(beats.cacheFile ? { cacheFile: beats.cacheFile } : {}),
     },
