@@ -137,3 +137,33 @@ export function pairedBootstrap(n: number, statA: Statistic, statB: Statistic, o
     fractionTied: valid > 0 ? tied / valid : NaN,
   };
 }
+
+/**
+ * Cluster (record-level, i.e. patient-level for MIT-BIH) resamples: each draws G of the G groups
+ * with replacement and yields the example indices of the drawn groups, concatenated (so its
+ * length varies). Beats of one patient are not independent; this interval is the honest one for
+ * a claim about new patients. `groupOf[i]` is the group of example i; seeded like resampleIndices.
+ */
+export function* resampleGroups(groupOf: ArrayLike<number>, opts: BootstrapOptions): Generator<Int32Array> {
+  const n = groupOf.length;
+  const { resamples } = checkOptions('resampleGroups', n, opts);
+  const ids = [...new Set(Array.from(groupOf))].sort((a, b) => a - b);
+  const members = new Map<number, number[]>(ids.map((g) => [g, []]));
+  for (let i = 0; i < n; i++) members.get(groupOf[i])!.push(i);
+  const lists = ids.map((g) => members.get(g)!);
+  const rng = new Rng(opts.seed);
+  for (let r = 0; r < resamples; r++) {
+    const drawn: number[] = [];
+    for (let k = 0; k < lists.length; k++) for (const i of lists[rng.int(lists.length)]) drawn.push(i);
+    yield Int32Array.from(drawn);
+  }
+}
+
+/** Percentile interval of `statistic` over record-level (cluster) resamples. */
+export function groupBootstrapCI(groupOf: ArrayLike<number>, statistic: Statistic, opts: BootstrapOptions): ConfidenceInterval {
+  const { resamples, level } = checkOptions('groupBootstrapCI', groupOf.length, opts);
+  const value = statistic(identity(groupOf.length));
+  const samples: number[] = [];
+  for (const idx of resampleGroups(groupOf, opts)) samples.push(statistic(idx));
+  return interval(value, samples, level, resamples, opts.seed);
+}

@@ -85,6 +85,17 @@ function stats(tp: number, fp: number, fn: number): ClassStats {
   };
 }
 
+/** cm[true][pred] over the examples idx (every example when idx is null); a bootstrap resample is an idx. */
+export function confusionAt(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number, idx: ArrayLike<number> | null): number[][] {
+  const cm = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const n = idx ? idx.length : yTrue.length;
+  for (let i = 0; i < n; i++) {
+    const j = idx ? idx[i] : i;
+    cm[yTrue[j]][yPred[j]]++;
+  }
+  return cm;
+}
+
 /** Per-class TP / FP / FN, precision, recall and F1 from a confusion matrix. */
 export function classStatsFromConfusion(cm: number[][]): ClassStats[] {
   const k = cm.length;

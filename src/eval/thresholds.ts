@@ -32,11 +32,11 @@ export interface ScoreMatrix {
 
 export type Thresholds =
   | { kind: 'binary'; threshold: number; objective: 'macro-F1 of both classes'; valMacroF1: number }
-  | { kind: 'multiclass'; offsets: number[]; objective: 'macro-F1'; valMacroF1: number; grid: number[]; passes: number }
+  | { kind: 'multiclass'; offsets: number[]; objective: 'macro-F1'; valMacroF1: number; grid: number[]; passes: number; atBound?: number[] }
   | { kind: 'multilabel'; thresholds: number[]; objective: 'per-class F1 (= macro-F1)'; valMacroF1: number };
 
 export interface TuneOptions {
-  /** multiclass offset grid; default -4 .. 4 in steps of 0.125 (logit units) */
+  /** multiclass offset grid; default -8 .. 8 in steps of 0.125 (logit units) */
   grid?: number[];
   /** maximum coordinate-ascent passes over all classes (default 20) */
   maxPasses?: number;
@@ -59,7 +59,18 @@ export function scoreMatrix(data: number[][] | ArrayLike<number>, cols?: number)
   return { rows: flat.length / cols, cols, data: flat };
 }
 
-export const DEFAULT_OFFSET_GRID: number[] = Array.from({ length: 65 }, (_, i) => -4 + i * 0.125);
+/**
+ * -8 .. 8 logits in steps of 0.125: a class's offset of 8 shifts its softmax odds by e^8 ~ 3000,
+ * wide enough that a tuned offset at the bound means the model's scores for that class carry no
+ * usable ranking (the result records flag it: `atBound`).
+ */
+export const DEFAULT_OFFSET_GRID: number[] = Array.from({ length: 129 }, (_, i) => -8 + i * 0.125);
+
+/** Classes whose tuned offset sits at the smallest or largest grid value (the search hit its bound). */
+export function offsetsAtBound(offsets: readonly number[], grid: readonly number[]): number[] {
+  const lo = Math.min(...grid), hi = Math.max(...grid);
+  return offsets.flatMap((b, c) => (b !== 0 && (b === lo || b === hi) ? [c] : []));
+}
 
 function positiveProb(s: ScoreMatrix, where: string): Float64Array {
   if (s.cols !== 1 && s.cols !== 2) throw new ArgumentError(where, `binary scores need 1 or 2 columns, got ${s.cols}`);
@@ -182,7 +193,8 @@ function tuneMulticlass(s: ScoreMatrix, y: ArrayLike<number>, opts: TuneOptions)
       break;
     }
   }
-  return { kind: 'multiclass', offsets, objective: 'macro-F1', valMacroF1: current, grid: opts.grid ?? DEFAULT_OFFSET_GRID, passes };
+  const usedGrid = opts.grid ?? DEFAULT_OFFSET_GRID;
+  return { kind: 'multiclass', offsets, objective: 'macro-F1', valMacroF1: current, grid: usedGrid, passes, atBound: offsetsAtBound(offsets, usedGrid) };
 }
 
 /** Tune decision thresholds on validation scores and labels (single-label: class index per row; multilabel: [N, K] 0/1). */

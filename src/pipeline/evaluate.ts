@@ -9,7 +9,10 @@
  *   metrics on test             macro-F1, accuracy, balanced accuracy (single-label), macro-AUC
  *                               (multi-label), per-class F1, confusion, and the same with plain
  *                               argmax decisions ('...Argmax'), each with a seeded percentile
- *                               bootstrap CI (default 1000 resamples, 95%)
+ *                               bootstrap CI over test examples (beats; default 1000 resamples,
+ *                               95%); single-label macro-F1 also with a record-level (patient)
+ *                               bootstrap CI ('macroF1Record', 'macroF1ArgmaxRecord': resampling
+ *                               whole test records, the honest interval for new patients)
  *   per-example predictions     kept, so two models can be compared with a paired bootstrap
  *                               (savePredictions / compareModels)
  *
@@ -21,8 +24,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.ts';
 import { splitIndices } from '../data/dataset.ts';
-import { bootstrapCI, pairedBootstrap, quantileSorted, type ConfidenceInterval, resampleIndices, type PairedBootstrapResult } from '../eval/bootstrap.ts';
-import { classStatsFromConfusion, macroAuc, macroF1FromStats, multiLabelClassStats, type ClassStats } from '../eval/metrics.ts';
+import { bootstrapCI, groupBootstrapCI, pairedBootstrap, quantileSorted, type ConfidenceInterval, resampleIndices, type PairedBootstrapResult } from '../eval/bootstrap.ts';
+import { classStatsFromConfusion, confusionAt, macroAuc, macroF1FromStats, multiLabelClassStats, type ClassStats } from '../eval/metrics.ts';
 import type { ByteBreakdown, CurvePoint, MetricWithCI, ResultRecord } from '../eval/results.ts';
 import { applyThresholds, scoreMatrix, tuneThresholds, type TaskKind, type Thresholds } from '../eval/thresholds.ts';
 import type { Deployable } from '../hyper/deployable.ts';
@@ -139,6 +142,8 @@ export interface Predictions {
   yPred: number[];
   /** argmax decisions (single-label) or sigmoid >= 0.5 (multilabel) */
   yArgmax: number[];
+  /** group (record / patient) of each test example, for record-level resampling */
+  group?: number[];
 }
 
 export interface Evaluation {
@@ -154,6 +159,8 @@ export interface Evaluation {
    * (multilabel), macroF1Argmax, accuracyArgmax, balancedAccuracyArgmax */
   metrics: Record<string, MetricWithCI> & { macroF1: MetricWithCI };
   perClassF1: number[];
+  /** per-class F1 with argmax decisions (single-label) */
+  perClassF1Argmax?: number[];
   /** cm[true][pred] with tuned thresholds (single-label) */
   confusion?: number[][];
   confusionArgmax?: number[][];
@@ -167,16 +174,6 @@ interface Summary {
   macroF1: number;
   accuracy: number;
   balancedAccuracy: number;
-}
-
-function confusionOf(yt: ArrayLike<number>, yp: ArrayLike<number>, k: number, idx: ArrayLike<number> | null): number[][] {
-  const cm = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const n = idx ? idx.length : yt.length;
-  for (let i = 0; i < n; i++) {
-    const j = idx ? idx[i] : i;
-    cm[yt[j]][yp[j]]++;
-  }
-  return cm;
 }
 
 function summarize(cm: number[][]): Summary {
@@ -273,15 +270,15 @@ export function evaluate(model: Evaluable, ds: Dataset, opts: EvaluateOptions = 
   const th = tuneThresholds(scoreMatrix(dv, K), yv, kind);
   const yp = applyThresholds(scoreMatrix(dt, K), th) as Int32Array;
   const ya = argmaxRows(st.scores, K);
-  const cm = confusionOf(yt, yp, K, null);
-  const cma = confusionOf(yt, ya, K, null);
+  const cm = confusionAt(yt, yp, K, null);
+  const cma = confusionAt(yt, ya, K, null);
   const full = summarize(cm), fullA = summarize(cma);
   const names = ['macroF1', 'accuracy', 'balancedAccuracy'] as const;
   const samples: Record<string, number[]> = {};
   for (const n of names) samples[n] = [], samples[`${n}Argmax`] = [];
   for (const idx of resampleIndices(test.length, { seed, resamples })) {
-    const s = summarize(confusionOf(yt, yp, K, idx));
-    const sa = summarize(confusionOf(yt, ya, K, idx));
+    const s = summarize(confusionAt(yt, yp, K, idx));
+    const sa = summarize(confusionAt(yt, ya, K, idx));
     for (const n of names) {
       samples[n].push(s[n]);
       samples[`${n}Argmax`].push(sa[n]);
@@ -292,11 +289,18 @@ export function evaluate(model: Evaluable, ds: Dataset, opts: EvaluateOptions = 
     metrics[n] = ci(full[n], samples[n], level);
     metrics[`${n}Argmax`] = ci(fullA[n], samples[`${n}Argmax`], level);
   }
+  const group = test.map((i) => ds.group[i]);
+  const byRecord = (p: ArrayLike<number>) => {
+    const c = groupBootstrapCI(group, (idx) => summarize(confusionAt(yt, p, K, idx)).macroF1, { seed, resamples, level });
+    return { value: c.value, lo: c.lo, hi: c.hi };
+  };
+  metrics.macroF1Record = byRecord(yp);
+  metrics.macroF1ArgmaxRecord = byRecord(ya);
   return {
     task: ds.name, kind, classes: [...ds.classes], modelKind: evaluableKind(model), thresholds: th, valMacroF1: th.valMacroF1,
-    metrics, perClassF1: classStatsFromConfusion(cm).map((s) => s.f1), confusion: cm, confusionArgmax: cma,
+    metrics, perClassF1: classStatsFromConfusion(cm).map((s) => s.f1), perClassF1Argmax: classStatsFromConfusion(cma).map((s) => s.f1), confusion: cm, confusionArgmax: cma,
     nVal: val.length, nTest: test.length, bootstrap: { resamples, seed, level },
-    predictions: { task: ds.name, kind, classes: [...ds.classes], index: [...test], yTrue: [...yt], yPred: [...yp], yArgmax: [...ya] },
+    predictions: { task: ds.name, kind, classes: [...ds.classes], index: [...test], yTrue: [...yt], yPred: [...yp], yArgmax: [...ya], group: [...group] },
   };
 }
 
@@ -314,13 +318,15 @@ export interface RecordFields {
 
 /** A ResultRecord of an evaluation (thresholds and per-class F1 go into config.evaluation). */
 export function resultRecord(ev: Evaluation, f: RecordFields): ResultRecord {
-  const perClass = Object.fromEntries(ev.classes.map((c, i) => [c, Number.isNaN(ev.perClassF1[i]) ? null : ev.perClassF1[i]]));
+  const perClassOf = (f: number[]) => Object.fromEntries(ev.classes.map((c, i) => [c, Number.isNaN(f[i]) ? null : f[i]]));
+  const perClass = perClassOf(ev.perClassF1);
   return {
     id: f.id, task: ev.task, variant: f.variant, seed: f.seed, flash: f.flash, ram: f.ram,
     config: {
       ...f.config,
       evaluation: {
         modelKind: ev.modelKind, kind: ev.kind, thresholds: ev.thresholds, valMacroF1: ev.valMacroF1, perClassF1: perClass,
+        ...(ev.perClassF1Argmax ? { perClassF1Argmax: perClassOf(ev.perClassF1Argmax) } : {}),
         nVal: ev.nVal, nTest: ev.nTest, bootstrap: ev.bootstrap, ...(ev.confusionArgmax ? { confusionArgmax: ev.confusionArgmax } : {}),
       },
     },
@@ -385,7 +391,7 @@ export function compareModels(resultsDir: string, idA: string, idB: string, opts
     const f = (p: Predictions) => (idx: Int32Array) => multiSummary(p.yTrue, p.yPred, K, idx);
     return { idA, idB, macroF1: pairedBootstrap(n, f(a), f(b), bo), macroF1Ratio: bootstrapCI(n, (idx) => f(a)(idx) / f(b)(idx), bo) };
   }
-  const stat = (p: Predictions, m: keyof Summary) => (idx: Int32Array) => summarize(confusionOf(p.yTrue, p.yPred, K, idx))[m];
+  const stat = (p: Predictions, m: keyof Summary) => (idx: Int32Array) => summarize(confusionAt(p.yTrue, p.yPred, K, idx))[m];
   return {
     idA, idB,
     macroF1: pairedBootstrap(n, stat(a, 'macroF1'), stat(b, 'macroF1'), bo),

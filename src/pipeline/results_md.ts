@@ -14,6 +14,8 @@ import { readResults, type ResultRecord } from '../eval/results.ts';
 import { writeReport } from '../report/report.ts';
 import { writeFileAtomic } from '../util/atomic_write.ts';
 import { compareModels, predictionsPath } from './evaluate.ts';
+import { familiesOf, taskVerdicts } from './verdicts.ts';
+import { verdictsMd } from './verdicts_md.ts';
 
 export interface ResultsMdOptions {
   /** results.jsonl files (their preds/ beside them) */
@@ -26,6 +28,18 @@ export interface ResultsMdOptions {
   /** paragraphs placed after the title (how the numbers were produced, caveats) */
   notes?: string[];
   resamples?: number;
+  /** ids the configs expect (sweepJobs); those without a result are listed as not run yet */
+  expected?: string[];
+}
+
+/** Models whose tuned multiclass offsets sit at the grid's bound (the search was cut short there). */
+function offsetsAtBoundMd(rs: ResultRecord[]): string[] {
+  const hits = rs.flatMap((r) => {
+    const th = (r.config.evaluation as { thresholds?: { kind?: string; offsets?: number[]; atBound?: number[] } } | undefined)?.thresholds;
+    if (th?.kind !== 'multiclass' || !th.atBound?.length) return [];
+    return [`${r.id} (${th.atBound.map((c) => `${r.classes?.[c] ?? c} ${th.offsets![c]}`).join(', ')})`];
+  });
+  return hits.length ? [`- Offsets at the grid bound: ${hits.join('; ')}.`] : ['- No tuned offset sits at the grid bound.'];
 }
 
 const f3 = (v: number) => v.toFixed(3);
@@ -108,7 +122,15 @@ export function writeResultsMd(o: ResultsMdOptions): { path: string; figures: st
     if (nTest < 1000) md.push(`_Only ${nTest} test examples for ${t}: the intervals are wide and the numbers say little about the method._`, '');
     if (rs.some((r) => r.config.demo === true)) md.push(`_Some ${t} results come from the bundled demo excerpt, not the full dataset._`, '');
     md.push(...headline(t, rs, dirOf, o.resamples ?? 1000), '');
+    const k = rs[0].classes?.length ?? 0;
+    if (k >= 2) {
+      md.push(`Verdicts (${t}, computed by src/pipeline/verdicts.ts):`, '');
+      md.push(...verdictsMd(taskVerdicts(t, familiesOf(rs, (id) => dirOf.get(id)), k, { resamples: o.resamples ?? 1000 })), '');
+      md.push(...offsetsAtBoundMd(rs), '');
+    }
   }
+  const notRun = (o.expected ?? []).filter((id) => !dirOf.has(id));
+  if (notRun.length) md.push('## Not run yet', '', `${notRun.length} of ${o.expected!.length} models of the configs have no result yet: ${notRun.map((id) => `\`${id}\``).join(', ')}.`, '');
   md.push('## Full report', '', ...linked);
   writeFileAtomic(o.out, md.join('\n'));
   return { path: o.out, figures, records: records.length };

@@ -41,6 +41,7 @@ import { ArgumentError } from '../util/errors.ts';
 import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable } from './evaluate.ts';
 import { readBackbone, storeBackbone, type BackboneKind } from './backbones.ts';
+import { inShard, type Shard } from './shards.ts';
 import {
   VARIANTS, floatBytes, hyperFlashBytes, intBytes, knobsOf, matchWidth, modelConfigFor, pw4bit, pwInt8, quantizeModel, readIntegerModel, trainFloat, trainHyper, trainLowRank,
   writeIntegerModel, type VariantName,
@@ -167,6 +168,8 @@ export interface SweepOptions {
   dryRun?: boolean;
   /** run only the float-large jobs (train, store and evaluate the large backbones) */
   backbonesOnly?: boolean;
+  /** run only this slice of the job list (shards.ts) */
+  shard?: Shard;
 }
 
 export interface SweepSummary {
@@ -189,7 +192,7 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
   mkdirSync(out, { recursive: true });
   const resultsPath = join(out, 'results.jsonl');
   const done = new Set(existsSync(resultsPath) ? readResults(resultsPath).records.map((r) => r.id) : []);
-  const jobs = sweepJobs(c).filter((j) => !o.backbonesOnly || j.variant === 'float-large');
+  const jobs = sweepJobs(c).filter((j, k) => inShard(k, o.shard) && (!o.backbonesOnly || j.variant === 'float-large'));
   const todo = jobs.filter((j) => !done.has(j.id));
   log(`sweep ${c.name ?? c.task}: ${jobs.length} models, ${jobs.length - todo.length} already in ${resultsPath}, ${todo.length} to run`);
   const summary: SweepSummary = { resultsPath, ran: [], skipped: jobs.filter((j) => done.has(j.id)).map((j) => j.id), failed: [], seconds: 0 };

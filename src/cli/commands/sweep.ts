@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
 import { readSweepConfig, runSweep } from '../../pipeline/sweep.ts';
+import { mergeSweeps, parseShard, shardOut } from '../../pipeline/shards.ts';
 import { writeResultsMd } from '../../pipeline/results_md.ts';
 import { removeDeadTemps } from '../../util/atomic_write.ts';
 import { lockDirectory } from '../../util/lock.ts';
@@ -22,7 +23,8 @@ function lockSweep(out: string): () => void {
 
 const HELP = `hypertinypw sweep: train and evaluate every Pareto variant of a config (resumable)
 
-usage: hypertinypw sweep <config.json> [--out <dir>] [--data <dir>] [--seeds 0,1] [--backbones-only] [--dry-run] [--quiet]
+usage: hypertinypw sweep <config.json> [--out <dir>] [--data <dir>] [--seeds 0,1] [--backbones-only] [--shard i/n] [--dry-run] [--quiet]
+       hypertinypw sweep --merge <out-dir> <shard-dir>...
 
 Runs float-large, int8-large, pw-int8, pw-lowrank (ranks), pw-4bit and hypertinypw at each grid
 point through the real pipeline, evaluates each deployable integer model in the simulator
@@ -39,6 +41,11 @@ options:
   --backbones-only  run only the float-large models: train the large float backbones first (and
                  store them in the config's "backbones" directory, so later compressions start
                  from them on any machine)
+  --shard i/n    run only the i-th of n disjoint slices of the models (job k goes to shard
+                 k mod n + 1), into <out>/shard-i-of-n unless --out is given: one slice per
+                 machine (a Slurm array task, a Kubernetes indexed Job), then --merge
+  --merge <out-dir>  join the results.jsonl and preds/ of the given sweep output directories
+                 into <out-dir> (an id twice with different metrics is an error)
   --dry-run      list the models and which are done, run nothing
   --results-md <file>   afterwards write <file> (e.g. RESULTS.md): a headline computed from the
                  results (flash vs the large float CNN, share of its macro-F1 with a paired CI,
@@ -55,12 +62,22 @@ export const sweepCommand: Command = {
   help: HELP,
   async run(args: string[]): Promise<number> {
     const p = parseArgs(args, ['dry-run', 'quiet', 'backbones-only']);
-    checkKnownFlags(p, ['out', 'data', 'seeds', 'backbones-only', 'dry-run', 'quiet', 'results-md', 'include', 'reading']);
+    checkKnownFlags(p, ['out', 'data', 'seeds', 'backbones-only', 'shard', 'merge', 'dry-run', 'quiet', 'results-md', 'include', 'reading']);
+    const merge = stringFlag(p, 'merge');
+    if (merge !== undefined) {
+      if (p.positional.length === 0) throw new UsageError('--merge <out-dir> needs the sweep output directories to join');
+      const m = mergeSweeps(p.positional, merge);
+      console.log(JSON.stringify({ results: `${merge}/results.jsonl`, merged: m.ids.length, duplicates: m.duplicates.length }));
+      return 0;
+    }
     if (p.positional.length !== 1) throw new UsageError('expected one <config.json>');
     const c = readSweepConfig(p.positional[0]);
     const out = stringFlag(p, 'out');
     const data = stringFlag(p, 'data');
+    const shardText = stringFlag(p, 'shard');
+    const shard = shardText === undefined ? undefined : parseShard(shardText);
     if (out) c.out = out;
+    else if (shard) c.out = shardOut(c.out, shard);
     if (data) c.data = data;
     const seeds = stringFlag(p, 'seeds');
     if (seeds !== undefined) {
@@ -72,7 +89,7 @@ export const sweepCommand: Command = {
     const release = dryRun ? () => {} : lockSweep(c.out);
     let s: Awaited<ReturnType<typeof runSweep>>;
     try {
-      s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun, backbonesOnly: p.flags.has('backbones-only') });
+      s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun, backbonesOnly: p.flags.has('backbones-only'), shard });
     } finally {
       release();
     }
