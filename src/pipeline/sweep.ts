@@ -170,6 +170,8 @@ export interface SweepOptions {
   backbonesOnly?: boolean;
   /** run only this slice of the job list (shards.ts) */
   shard?: Shard;
+  /** run only the jobs whose id contains one of these strings (in this order of priority) */
+  only?: string[];
 }
 
 export interface SweepSummary {
@@ -192,7 +194,8 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
   mkdirSync(out, { recursive: true });
   const resultsPath = join(out, 'results.jsonl');
   const done = new Set(existsSync(resultsPath) ? readResults(resultsPath).records.map((r) => r.id) : []);
-  const jobs = sweepJobs(c).filter((j, k) => inShard(k, o.shard) && (!o.backbonesOnly || j.variant === 'float-large'));
+  const sliced = sweepJobs(c).filter((j, k) => inShard(k, o.shard) && (!o.backbonesOnly || j.variant === 'float-large'));
+  const jobs = o.only ? o.only.flatMap((s) => sliced.filter((j) => j.id.includes(s))).filter((j, i, a) => a.indexOf(j) === i) : sliced;
   const todo = jobs.filter((j) => !done.has(j.id));
   log(`sweep ${c.name ?? c.task}: ${jobs.length} models, ${jobs.length - todo.length} already in ${resultsPath}, ${todo.length} to run`);
   const summary: SweepSummary = { resultsPath, ran: [], skipped: jobs.filter((j) => done.has(j.id)).map((j) => j.id), failed: [], seconds: 0 };

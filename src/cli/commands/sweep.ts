@@ -46,6 +46,8 @@ options:
                  machine (a Slurm array task, a Kubernetes indexed Job), then --merge
   --merge <out-dir>  join the results.jsonl and preds/ of the given sweep output directories
                  into <out-dir> (an id twice with different metrics is an error)
+  --only <a,b>   run only the models whose id contains one of these strings, in this order
+                 (e.g. --only int8-large,dz8-dh8-r64,r32 runs the most telling points first)
   --dry-run      list the models and which are done, run nothing
   --results-md <file>   afterwards write <file> (e.g. RESULTS.md): a headline computed from the
                  results (flash vs the large float CNN, share of its macro-F1 with a paired CI,
@@ -62,7 +64,7 @@ export const sweepCommand: Command = {
   help: HELP,
   async run(args: string[]): Promise<number> {
     const p = parseArgs(args, ['dry-run', 'quiet', 'backbones-only']);
-    checkKnownFlags(p, ['out', 'data', 'seeds', 'backbones-only', 'shard', 'merge', 'dry-run', 'quiet', 'results-md', 'include', 'reading']);
+    checkKnownFlags(p, ['out', 'data', 'seeds', 'only', 'backbones-only', 'shard', 'merge', 'dry-run', 'quiet', 'results-md', 'include', 'reading']);
     const merge = stringFlag(p, 'merge');
     if (merge !== undefined) {
       if (p.positional.length === 0) throw new UsageError('--merge <out-dir> needs the sweep output directories to join');
@@ -89,7 +91,7 @@ export const sweepCommand: Command = {
     const release = dryRun ? () => {} : lockSweep(c.out);
     let s: Awaited<ReturnType<typeof runSweep>>;
     try {
-      s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun, backbonesOnly: p.flags.has('backbones-only'), shard });
+      s = await runSweep(c, { quiet: p.flags.has('quiet'), dryRun, backbonesOnly: p.flags.has('backbones-only'), shard, only: stringFlag(p, 'only')?.split(',').filter(Boolean) });
     } finally {
       release();
     }
