@@ -119,7 +119,9 @@ export function taskVerdicts(task: string, families: Family[], k: number, opts: 
   if (points.length === 0) missing.push('hypertinypw');
   if (lowRanks.length === 0) missing.push('pw-lowrank');
   const out: PointVerdict[] = [];
-  const bo = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 0, resampling: 'record' as const };
+  // record-level resampling when every saved prediction carries its test records (older ones do not)
+  const grouped = families.every((f) => f.tuned.every((d) => d.group !== undefined));
+  const bo = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 0, resampling: grouped ? 'record' as const : 'beat' as const };
   if (ref) {
     for (const p of points) {
       for (const decisions of ['tuned', 'argmax'] as const) {

@@ -25,7 +25,7 @@ export function verdictsMd(v: TaskVerdicts): string[] {
       const d = p.lowRank?.diff.diff;
       md.push(`| ${p.label} | ${p.decisions} | ${p.seeds} | ${kB(p.flash)} | ${p.flashRatio.toFixed(1)}x | ${pct(r.value)} [${pct(r.lo)}, ${pct(r.hi)}] | ${p.claim} | ${low} | ${d ? `${f3(d.value)} [${f3(d.lo)}, ${f3(d.hi)}]` : '-'} | ${p.bar} |`);
     }
-    md.push('', `Shares and differences: pooled over seeds (mean macro-F1 per family), paired on the same test beats, ${v.points[0].share.resamples} bootstrap resamples of whole test records (patients). "met" = the whole 95% interval clears the bar, "not met" = the whole interval misses it, else "inconclusive".`);
+    md.push('', `Shares and differences: pooled over seeds (mean macro-F1 per family), paired on the same test beats, ${v.points[0].share.resamples} bootstrap resamples of ${v.points[0].share.resampling === 'record' ? 'whole test records (patients)' : 'test beats (some predictions predate the record-level resampling)'}. "met" = the whole 95% interval clears the bar, "not met" = the whole interval misses it, else "inconclusive".`);
   }
   return md;
 }

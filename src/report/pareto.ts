@@ -47,6 +47,8 @@ function overlap(a: Box, b: Box): number {
 export interface ParetoOptions {
   title: string;
   yLabel?: string;
+  /** x-axis title (default: flash bytes) */
+  xLabel?: string;
   width?: number;
   height?: number;
   /** legend order (variants not listed follow in first-seen order) */
@@ -95,7 +97,7 @@ export function paretoSvg(points: ParetoPoint[], opts: ParetoOptions): string {
     body.push(text(M.left - 8, y + 4, t.label, { anchor: 'end', size: 12 }));
   }
   body.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
-  body.push(text(M.left + pw / 2, H - 14, 'flash (bytes, log scale; 1 kB = 1000 B)', { anchor: 'middle', size: 13 }));
+  body.push(text(M.left + pw / 2, H - 14, opts.xLabel ?? 'flash (bytes, log scale; 1 kB = 1000 B)', { anchor: 'middle', size: 13 }));
   body.push(text(18, M.top + ph / 2, opts.yLabel ?? 'macro-F1 (test, 95% CI)', { anchor: 'middle', size: 13, rotate: -90 }));
 
   // Pareto front as a step line: flat to the next front point's x, then up to its y

@@ -142,14 +142,24 @@ function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: Rep
   const variantOrder = [...new Set(sorted.map((r) => r.variant))];
   md.push(`## ${task}`, '');
 
+  // one point per family (variant + config label), seeds pooled: the mean macro-F1 over the seeds
+  // and the mean of their 95% intervals (record-level ones where the sweep recorded them)
+  const families = new Map<string, ResultRecord[]>();
+  for (const r of sorted) families.set(`${r.variant}\u0000${configLabel(r)}`, [...(families.get(`${r.variant}\u0000${configLabel(r)}`) ?? []), r]);
+  const mean = (rs: ResultRecord[], f: (r: ResultRecord) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  const pooled = [...families.values()].map((rs) => {
+    const ci = (r: ResultRecord) => r.metrics.macroF1Record ?? r.metrics.macroF1;
+    const seeds = rs.length > 1 ? ` (${rs.length} seeds)` : '';
+    return { variant: rs[0].variant, label: `${configLabel(rs[0])}${seeds}`, flash: mean(rs, (r) => r.flash.total), ram: mean(rs, (r) => r.ram.total), y: mean(rs, mF1), lo: mean(rs, (r) => ci(r).lo), hi: mean(rs, (r) => ci(r).hi) };
+  });
   const paretoFile = `pareto-${tslug}.svg`;
-  const svg = paretoSvg(
-    sorted.map((r) => ({ variant: r.variant, label: configLabel(r), x: r.flash.total, y: mF1(r), lo: r.metrics.macroF1.lo, hi: r.metrics.macroF1.hi })),
-    { title: `${task}: macro-F1 vs flash`, variantOrder },
-  );
-  writeFileAtomic(join(outDir, paretoFile), svg);
+  writeFileAtomic(join(outDir, paretoFile), paretoSvg(pooled.map((q) => ({ variant: q.variant, label: q.label, x: q.flash, y: q.y, lo: q.lo, hi: q.hi })), { title: `${task}: macro-F1 vs flash`, variantOrder }));
   files.push(join(outDir, paretoFile));
-  md.push(`![${task} Pareto plot](${paretoFile})`, '');
+  const memFile = `memory-${tslug}.svg`;
+  writeFileAtomic(join(outDir, memFile), paretoSvg(pooled.map((q) => ({ variant: q.variant, label: q.label, x: q.flash + q.ram, y: q.y, lo: q.lo, hi: q.hi })), { title: `${task}: macro-F1 vs flash + RAM`, variantOrder, xLabel: 'flash + RAM (bytes, log scale; 1 kB = 1000 B)' }));
+  files.push(join(outDir, memFile));
+  md.push(`![${task} Pareto plot](${paretoFile}) ![${task} macro-F1 vs flash + RAM](${memFile})`, '');
+  md.push('_Plots: one point per variant and configuration, seeds pooled (mean macro-F1 over the seeds; bars: the mean of the per-seed 95% intervals, over whole test records where recorded). The table below lists every seed._', '');
 
   md.push(`- ${generatorVsLowRank(sorted)}`);
   const dom = dominatingBaselines(sorted);

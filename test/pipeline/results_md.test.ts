@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.ts';
+import { macroF1 } from '../../src/eval/metrics.ts';
+import { appendResult, type ResultRecord } from '../../src/eval/results.ts';
+import { savePredictions, type Predictions } from '../../src/pipeline/evaluate.ts';
+import { writeResultsMd } from '../../src/pipeline/results_md.ts';
+import { familiesOf, taskVerdicts } from '../../src/pipeline/verdicts.ts';
+import { tmp } from './helpers.ts';
+
+// 12 test records of 40 beats, 4 classes
+const N = 480;
+const group = Array.from({ length: N }, (_, i) => Math.floor(i / 40));
+const yTrue = Array.from({ length: N }, (_, i) => (i % 9 === 0 ? 1 : i % 13 === 0 ? 2 : i % 29 === 0 ? 3 : 0));
+
+function add(dir: string, variant: string, label: string, seed: number, flash: number, errRate: number): void {
+  const rng = new Rng(seed * 101 + flash);
+  const yPred = yTrue.map((y) => (rng.next() < errRate ? (y + 1) % 4 : y));
+  const id = `mitbih-aami.${variant}.${label}.s${seed}`;
+  const p: Predictions = { task: 'mitbih-aami', kind: 'multiclass', classes: ['N', 'S', 'V', 'F'], index: yTrue.map((_, i) => i), yTrue, yPred, yArgmax: yPred, group };
+  savePredictions(dir, id, p);
+  const f1 = macroF1(yTrue, yPred, 4);
+  const rec: ResultRecord = {
+    id, task: 'mitbih-aami', variant, seed, flash: { total: flash, byCategory: {} }, ram: { total: 5000, byCategory: {} },
+    config: { label, evaluation: { thresholds: { kind: 'multiclass', offsets: [0, 8, 0, 0], atBound: variant === 'pw-lowrank' ? [1] : [] } } },
+    metrics: { macroF1: { value: f1, lo: f1 - 0.05, hi: f1 + 0.05 } }, classes: ['N', 'S', 'V', 'F'], durationSec: 1, createdAt: new Date(0).toISOString(),
+  };
+  appendResult(join(dir, 'results.jsonl'), rec);
+}
+
+describe('RESULTS.md verdicts', () => {
+  it('are computed from the results files, flag offsets at the grid bound and list what has not run', () => {
+    const dir = tmp('results-md');
+    for (const s of [0, 1]) add(dir, 'float-large', 'float32', s, 1_350_000, 0.03);
+    for (const s of [0, 1]) add(dir, 'hypertinypw', 'dz8-dh8-r64', s, 120_000, 0.04);
+    add(dir, 'pw-lowrank', 'r32', 0, 110_000, 0.3);
+    const out = join(dir, 'RESULTS.md');
+    writeResultsMd({ results: [join(dir, 'results.jsonl')], out, resamples: 200, expected: ['mitbih-aami.float-large.float32.s0', 'mitbih-aami.int8-large.s0'] });
+    const md = readFileSync(out, 'utf8');
+    const v = taskVerdicts('mitbih-aami', familiesOf([], () => undefined), 4);
+    expect(v.claim.tuned).toBe('not run');
+    expect(md).toMatch(/The paper's claim \(>= 95\.0% of the large float CNN \(1350\.0 kB, 2 seeds\)'s macro-F1 at >= 6\.3x fewer flash bytes\): \*\*(met|inconclusive|not met)\*\*/);
+    expect(md).toMatch(/\| dz8-dh8-r64 \| tuned \| 2 \| 120\.0 kB \| 11\.3x \| /);
+    expect(md).toMatch(/r32 \(110\.0 kB\)/);
+    expect(md).toMatch(/resamples of whole test records \(patients\)/);
+    expect(md).toMatch(/Offsets at the grid bound: mitbih-aami\.pw-lowrank\.r32\.s0 \(S 8\)/);
+    expect(md).toMatch(/1 of 2 models of the configs have no result yet: `mitbih-aami\.int8-large\.s0`/);
+  });
+});
