@@ -78,6 +78,7 @@ describe('sweep', () => {
     expect(a.ran).toEqual(['mitbih-aami.float-large.s0']);
     const dir = join(store, 'mitbih-aami', 'seed0');
     expect(existsSync(join(dir, 'large.ckpt'))).toBe(true);
+    expect(existsSync(join(dir, 'large.train.jsonl'))).toBe(true);
     const info = JSON.parse(readFileSync(join(dir, 'large.json'), 'utf8'));
     expect(info).toMatchObject({ task: 'mitbih-aami', seed: 0, kind: 'large', bestEpoch: 1 });
     expect(info.data).toMatch(/^mitbih-aami \[128 x 7\]: train \d+ \(N \d+/);
