@@ -27,7 +27,7 @@
 
 import { noGrad, Tensor } from '../core/index.ts';
 import { DepthwiseConv1d } from '../nn/layers.ts';
-import type { TrainData } from '../nn/trainer.ts';
+import type { TrainConfig, TrainData } from '../nn/trainer.ts';
 import { calibrate, type ActivationRanges, type CalibrateOptions } from '../quant/calibrate.ts';
 import { convertToIntModel } from '../quant/convert.ts';
 import type { IntModel, PwConv1dOp, RoundingMode } from '../quant/int_model.ts';
@@ -131,7 +131,7 @@ export function compressToDeployable(model: HyperModel, calib: CalibrationData, 
  * it), `qatFineTune` of src/quant with the generated weights supplied through `weightFor`, then
  * compressToDeployable with the ranges QAT tracked.
  */
-export async function qatCompress(model: HyperModel, data: TrainData, calib: CalibrationData, opts: CompressOptions & { epochs?: number; lr?: number; batchSize?: number } = {}): Promise<CompressResult> {
+export async function qatCompress(model: HyperModel, data: TrainData, calib: CalibrationData, opts: CompressOptions & { epochs?: number; lr?: number; batchSize?: number; train?: Partial<TrainConfig> } = {}): Promise<CompressResult> {
   const { qatFineTune } = await import('../quant/qat.ts');
   model.setFakeQuant(true);
   try {
@@ -140,7 +140,7 @@ export async function qatCompress(model: HyperModel, data: TrainData, calib: Cal
     const { ranges } = await qatFineTune(model, data, {
       epochs: opts.epochs ?? 2, lr: opts.lr ?? 3e-4, spec: model.spec(), quiet: true,
       weightFor: (name: string) => model.weightForLayer(name), generatedWeights: 'raw',
-      ...(opts.batchSize ? { config: { batchSize: opts.batchSize } } : {}),
+      config: { ...(opts.train ?? {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) },
     });
     return compressToDeployable(model, calib, { ...opts, ranges });
   } finally {

@@ -44,7 +44,7 @@ import { readBackbone, storeBackbone, type BackboneKind } from './backbones.ts';
 import { inShard, type Shard } from './shards.ts';
 import {
   VARIANTS, floatBytes, hyperFlashBytes, intBytes, knobsOf, matchWidth, modelConfigFor, pw4bit, pwInt8, quantizeModel, readIntegerModel, trainFloat, trainHyper, trainLowRank,
-  writeIntegerModel, type VariantName,
+  writeIntegerModel, type QatStage, type VariantName,
 } from './variants.ts';
 
 export interface ModelStage {
@@ -63,7 +63,7 @@ export interface SweepConfig {
   variants?: VariantName[];
   small?: ModelStage;
   large?: ModelStage;
-  quantize?: { large?: 'ptq' | 'qat'; small?: 'ptq' | 'qat'; qat?: { epochs: number; lr: number }; calibration?: number };
+  quantize?: { large?: 'ptq' | 'qat'; small?: 'ptq' | 'qat'; qat?: QatStage; calibration?: number };
   lowRank?: { ranks: number[] };
   hyper?: HyperSweepConfig;
   bootstrap?: { resamples?: number; seed?: number };

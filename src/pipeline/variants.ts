@@ -126,10 +126,17 @@ export async function trainFloat(ds: Dataset, config: SeparableCnnConfig, runDir
 // ---------------------------------------------------------------------------------------------
 // quantized variants
 
+/** QAT fine-tuning: epochs, peak lr, and trainer settings (e.g. { sampler: 'balanced', epochSamples: 8192 }). */
+export interface QatStage {
+  epochs: number;
+  lr: number;
+  train?: Partial<TrainConfig>;
+}
+
 export interface QuantizeStageOptions {
   /** 'ptq' (post-training, calibrated) or 'qat' (fine-tune with fake quantization, then convert) */
   method: 'ptq' | 'qat';
-  qat?: { epochs: number; lr: number };
+  qat?: QatStage;
   calibration?: number;
   quiet?: boolean;
   outDir?: string;
@@ -146,7 +153,7 @@ export async function quantizeModel(model: SeparableCnn, ds: Dataset, o: Quantiz
   const copy = buildModel({ family: 'separable_cnn', config: model.config });
   copy.loadStateDict(model.stateDict());
   const q = o.qat ?? { epochs: 2, lr: 5e-4 };
-  const { ranges } = await qatFineTune(copy, trainDataOf(ds), { epochs: q.epochs, lr: q.lr, quiet: o.quiet, outDir: o.outDir });
+  const { ranges } = await qatFineTune(copy, trainDataOf(ds), { epochs: q.epochs, lr: q.lr, quiet: o.quiet, outDir: o.outDir, ...(q.train ? { config: q.train } : {}) });
   copy.eval();
   return convertToIntModel(copy, ranges, { name: `${ds.name}-qat`, meta });
 }
@@ -171,7 +178,7 @@ export interface HyperStageOptions extends TrainStageOptions {
   /** initialize the backbone (stem, DW, BN, PW1, classifier) from a trained float model */
   init?: SeparableCnn;
   /** QAT fine-tuning after training (default 2 epochs at 3e-4) */
-  qat?: { epochs: number; lr: number };
+  qat?: QatStage;
   calibration?: number;
   /** fit the generator (low rank: truncated SVD) to the PW kernels of `init` first (default true with init) */
   fitInit?: boolean;
@@ -217,7 +224,7 @@ export async function trainHyper(ds: Dataset, config: SeparableCnnConfig, runDir
   const distill = o.teacher ? distillationOf(o.teacher, data, o.distill) : undefined;
   const res = await trainHyperModel(model, data, { config: o.train, outDir: runDir, resume: true, quiet: o.quiet, onNote: o.note, extra: { dataset: ds.name }, distill });
   const q = o.qat ?? { epochs: 2, lr: 3e-4 };
-  const { deployable } = await qatCompress(model, data, calibrationOf(ds, o.calibration ?? 512), { epochs: q.epochs, lr: q.lr, name: `${ds.name}-hypertinypw`, meta: { task: ds.name, classes: [...ds.classes] } });
+  const { deployable } = await qatCompress(model, data, calibrationOf(ds, o.calibration ?? 512), { epochs: q.epochs, lr: q.lr, train: q.train, name: `${ds.name}-hypertinypw`, meta: { task: ds.name, classes: [...ds.classes] } });
   deployable.model.meta = { ...deployable.model.meta, task: ds.name, classes: [...ds.classes] };
   return { deployable, model, curves: curvesOf(res.history), seconds: (Date.now() - t0) / 1000, ...fit };
 }
@@ -240,7 +247,7 @@ export async function trainLowRank(ds: Dataset, config: SeparableCnnConfig, rank
   const distill = o.teacher ? distillationOf(o.teacher, data, o.distill) : undefined;
   const res = await trainHyperModel(model, data, { config: o.train, outDir: runDir, resume: true, quiet: o.quiet, onNote: o.note, extra: { dataset: ds.name }, distill });
   const q = o.qat ?? { epochs: 2, lr: 3e-4 };
-  const { ranges } = await qatFineTune(model, data, { epochs: q.epochs, lr: q.lr, spec: model.spec(), quiet: true });
+  const { ranges } = await qatFineTune(model, data, { epochs: q.epochs, lr: q.lr, spec: model.spec(), quiet: true, ...(q.train ? { config: q.train } : {}) });
   model.eval();
   const { deployable } = compressLowRank(model, calibrationOf(ds, o.calibration ?? 512), { ranges, name: `${ds.name}-pw-lowrank-${rank}`, meta: { task: ds.name, classes: [...ds.classes] } });
   return { deployable, curves: curvesOf(res.history), seconds: (Date.now() - t0) / 1000, ...fit };
