@@ -132,8 +132,25 @@ export function dominatingBaselines(records: ResultRecord[]): string {
     : `Baselines that dominate a HyperTinyPW model (no more flash, at least its macro-F1): ${hits.join('; ')}.`;
 }
 
-const METRIC_ORDER = ['accuracy', 'balancedAccuracy', 'macroAuc'];
-const METRIC_NAMES: Record<string, string> = { macroF1: 'macro-F1', accuracy: 'accuracy', balancedAccuracy: 'balanced acc.', macroAuc: 'macro-AUC' };
+const METRIC_ORDER = ['macroF1Record', 'macroF1Argmax', 'macroF1ArgmaxRecord', 'accuracy', 'accuracyArgmax', 'balancedAccuracy', 'balancedAccuracyArgmax', 'macroAuc'];
+const METRIC_NAMES: Record<string, string> = {
+  macroF1: 'macro-F1', macroF1Record: 'macro-F1, patient CI', macroF1Argmax: 'macro-F1 argmax', macroF1ArgmaxRecord: 'macro-F1 argmax, patient CI',
+  accuracy: 'accuracy', accuracyArgmax: 'accuracy argmax', balancedAccuracy: 'balanced acc.', balancedAccuracyArgmax: 'balanced acc. argmax', macroAuc: 'macro-AUC',
+};
+
+/** Per-class F1 of every single-label model, tuned decisions / argmax (from config.evaluation). */
+function perClassTable(rs: ResultRecord[]): string[] {
+  const withPc = rs.filter((r) => r.classes && (r.config.evaluation as { perClassF1?: unknown } | undefined)?.perClassF1);
+  if (withPc.length === 0) return [];
+  const classes = withPc[0].classes!;
+  const cell = (v: unknown) => (typeof v === 'number' ? f3(v) : '\u2013');
+  const md = ['Per-class F1 on test (validation-tuned decisions / argmax):', '', `| variant | config | seed | ${classes.join(' | ')} |`, `| --- | --- | ---: |${classes.map(() => ' ---: |').join('')}`];
+  for (const r of withPc) {
+    const ev = r.config.evaluation as { perClassF1: Record<string, unknown>; perClassF1Argmax?: Record<string, unknown> };
+    md.push(`| ${mdCell(r.variant)} | ${mdCell(configLabel(r))} | ${r.seed} | ${classes.map((c) => `${cell(ev.perClassF1[c])} / ${cell(ev.perClassF1Argmax?.[c])}`).join(' | ')} |`);
+  }
+  return [...md, ''];
+}
 
 function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: ReportOptions, files: string[]): string[] {
   const md: string[] = [];
@@ -183,6 +200,7 @@ function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: Rep
   }
   md.push('');
   if (!Number.isFinite(refFlash)) md.push('_No float-large result for this task: ratios are not available._', '');
+  md.push(...perClassTable(sorted));
 
   const cats = [...new Set(sorted.flatMap((r) => Object.keys(r.flash.byCategory)))];
   if (cats.length > 0) {
