@@ -24,7 +24,7 @@ import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { simulate } from '../quant/simulator.ts';
 import type { Deployable } from '../hyper/deployable.ts';
 import { synthesize } from '../hyper/synthesis.ts';
-import { commentText, foldedBias, isDeployable, sanitizeIdentifier } from './export_c.ts';
+import { commentText, foldedBias, isDeployable, sanitizeIdentifier, type KernelBackend } from './export_c.ts';
 
 export interface GoldenOptions {
   prefix?: string;
@@ -33,6 +33,8 @@ export interface GoldenOptions {
   /** CRC-32 of the serialized model */
   modelCrc32?: number;
   generator?: string;
+  /** the backend of the exportC output checked: 'cmsis-nn' caches the TFLite bias itself, not the folded one */
+  kernels?: KernelBackend;
 }
 
 export interface GoldenCase {
@@ -105,8 +107,9 @@ export function goldenFiles(input: Deployable | IntModel, inputs: Int8Array[], o
       k.push(
         `/* generated layer ${l}: op ${i} "${commentText(op.name)}", ${op.outChannels} x ${op.inChannels}, input zero point ${zp} */`,
         cArray(`${prefix}_golden_kw_${l}`, op.weights),
-        `/* the cache's bias: bias + input_offset * sum(w), input_offset = ${-zp} (the TFLite bias itself is in ${prefix}_golden.json) */`,
-        cArray(`${prefix}_golden_kb_${l}`, foldedBias(op, zp), 'int32_t'),
+        ...(opts.kernels === 'cmsis-nn'
+          ? [`/* the cache's bias (CMSIS-NN backend): the TFLite bias itself */`, cArray(`${prefix}_golden_kb_${l}`, op.bias, 'int32_t')]
+          : [`/* the cache's bias: bias + input_offset * sum(w), input_offset = ${-zp} (the TFLite bias itself is in ${prefix}_golden.json) */`, cArray(`${prefix}_golden_kb_${l}`, foldedBias(op, zp), 'int32_t')]),
         cArray(`${prefix}_golden_km_${l}`, op.requant.multiplier, 'int32_t'),
         cArray(`${prefix}_golden_ks_${l}`, op.requant.shift),
       );

@@ -59,15 +59,16 @@ export function writeFiles(dir: string, files: Map<string, string>): void {
   for (const [name, content] of files) writeFileSync(join(dir, name), content);
 }
 
-/** Compile and link C sources for the host. Returns the executable path. */
-export function compileHost(dir: string, sources: string[], out: string, extra: string[] = []): string {
+/** Compile and link C sources for the host (`libs`: archives / -l flags linked after them). Returns the executable path. */
+export function compileHost(dir: string, sources: string[], out: string, extra: string[] = [], libs: string[] = []): string {
   const exe = join(dir, out);
-  must(run('gcc', [...WARNING_FLAGS, ...extra, '-I', dir, ...sources.map((s) => join(dir, s)), '-o', exe]), `gcc ${extra.join(' ')}`);
+  must(run('gcc', [...WARNING_FLAGS, ...extra, '-I', dir, ...sources.map((s) => join(dir, s)), ...libs, '-o', exe]), `gcc ${extra.join(' ')}`);
   return exe;
 }
 
-/** Compile and link for a Cortex-M target with our startup file and linker script; writes a map file. */
-export function compileArm(dir: string, sources: string[], out: string, target: Target, extra: string[] = ['-O2']): { elf: string; map: string } {
+/** Compile and link for a Cortex-M target with our startup file and linker script; writes a map file.
+ * `libs`: archives linked after the sources. */
+export function compileArm(dir: string, sources: string[], out: string, target: Target, extra: string[] = ['-O2'], libs: string[] = []): { elf: string; map: string } {
   const ld = join(dir, `link_${target.board}.ld`);
   if (!existsSync(ld)) {
     const text = readFileSync(join(MCU_DIR, 'link.ld.in'), 'utf8').replace('@BOARD@', target.board).replace('@FLASH@', target.flash).replace('@RAM@', target.ram);
@@ -78,7 +79,7 @@ export function compileArm(dir: string, sources: string[], out: string, target: 
   must(
     run('arm-none-eabi-gcc', [
       ...WARNING_FLAGS, ...target.cflags, ...extra, '-ffunction-sections', '-fdata-sections',
-      '-I', dir, join(MCU_DIR, 'startup.c'), ...sources.map((s) => join(dir, s)),
+      '-I', dir, join(MCU_DIR, 'startup.c'), ...sources.map((s) => join(dir, s)), ...libs,
       '--specs=rdimon.specs', '-nostartfiles', '-T', ld, '-Wl,--gc-sections', `-Wl,-Map=${map}`, '-lrdimon', '-o', elf,
     ]),
     `arm-none-eabi-gcc ${target.name}`,

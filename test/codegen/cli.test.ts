@@ -12,7 +12,9 @@ import { writeDeployable } from '../../src/hyper/deployable.ts';
 import { accountBytes } from '../../src/hyper/bytes.ts';
 import { writeIntModel } from '../../src/quant/int_model_io.ts';
 import { randomIntModel } from '../../src/quant/testing/random_model.ts';
-import { familyCase, runHost, workDir } from './helpers.ts';
+import { familyCase, runHost, runHostCmsis, workDir } from './helpers.ts';
+import { cmsisNnRoot } from '../../src/codegen/cmsis_nn_library.ts';
+import { UsageError } from '../../src/cli/command.ts';
 
 async function quiet<T>(fn: () => Promise<T>): Promise<T> {
   const log = console.log;
@@ -57,4 +59,20 @@ describe.skipIf(!hasHostGcc())('CLI export-c / golden on .htpw files', () => {
     expect(r.stdout).toContain('PASS 3 cases');
     expect(r.status).toBe(0);
   });
+
+  it.skipIf(!cmsisNnRoot())('--kernels cmsis-nn: the C calls CMSIS-NN and passes the golden check built with --kernels cmsis-nn; a bad value is a usage error', async () => {
+    const dir = workDir('cli');
+    const { dep } = familyCase(56, {});
+    const file = join(dir, 'model.htpwdep');
+    writeDeployable(file, dep);
+    const out = join(dir, 'c');
+    expect(await quiet(() => exportCCommand.run([file, '--out', out, '--prefix', 'cm', '--kernels', 'cmsis-nn']))).toBe(0);
+    expect(await quiet(() => goldenCommand.run([file, '--out', out, '--prefix', 'cm', '--cases', '2', '--kernels', 'cmsis-nn']))).toBe(0);
+    expect(readFileSync(join(out, 'cm.c'), 'utf8')).toContain('arm_convolve_wrapper_s8(');
+    const r = runHostCmsis(cmsisNnRoot()!, out, 'cm', dep.model.rounding);
+    expect(r.stdout).toContain(`${dep.layers.length} synthesized kernels`);
+    expect(r.status).toBe(0);
+    await expect(exportCCommand.run([file, '--out', out, '--kernels', 'tflm'])).rejects.toThrow(UsageError);
+    await expect(exportCCommand.run([file, '--out', out, '--kernels', 'tflm'])).rejects.toThrow(/--kernels: "tflm" is not one of native, cmsis-nn/);
+  }, 300_000);
 });

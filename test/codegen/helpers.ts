@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IntModel } from '../../src/quant/int_model.ts';
+import type { IntModel, RoundingMode } from '../../src/quant/int_model.ts';
 import type { Deployable } from '../../src/hyper/deployable.ts';
 import type { GeneratorKnobs } from '../../src/hyper/config.ts';
 import { randomDeployable } from '../../src/hyper/testing.ts';
@@ -10,6 +10,7 @@ import { randomInput, type RandomModelOptions } from '../../src/quant/testing/ra
 import { exportC } from '../../src/codegen/export_c.ts';
 import { goldenFiles } from '../../src/codegen/golden.ts';
 import { compileArm, compileHost, run, runQemu, writeFiles, TARGETS, type RunResult } from '../../src/codegen/toolchain.ts';
+import { buildCmsisNn } from '../../src/codegen/cmsis_nn_library.ts';
 
 export const SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'];
 
@@ -89,4 +90,27 @@ export function flipFlashBit(dir: string, prefix: string, section: string, index
   if (out === text) throw new Error(`flipFlashBit: section ${section} not found`);
   writeFileSync(file, out);
   return { before, after };
+}
+
+/** Export with the CMSIS-NN backend + golden vectors (the cache check expects the TFLite bias). */
+export function prepareCmsis(model: IntModel | Deployable, inputs: Int8Array[], prefix = 'cm'): { dir: string; prefix: string } {
+  const dir = workDir('cmsis');
+  writeFiles(dir, exportC(model, { kernels: 'cmsis-nn', prefix }));
+  writeFiles(dir, goldenFiles(model, inputs, { prefix, generator: 'test/codegen cmsis-nn', kernels: 'cmsis-nn' }));
+  return { dir, prefix };
+}
+
+/** Build the golden program against CMSIS-NN (built for `rounding`) on the host, with ASan + UBSan on our code, and run it. */
+export function runHostCmsis(root: string, dir: string, prefix: string, rounding: RoundingMode, opt = '-O2'): RunResult {
+  const lib = buildCmsisNn(root, 'gcc', ['-O2'], rounding);
+  const exe = compileHost(dir, [`${prefix}.c`, `${prefix}_golden_test.c`], `cmsis${opt}.out`, [opt, ...SANITIZE, '-I', lib.include, `-DHTPW_LAYER_HOOK=${prefix}_golden_hook`], [lib.lib]);
+  return run(exe, [], { timeoutSec: 60 });
+}
+
+/** The same on an emulated Cortex-M (CMSIS-NN built for the target's -mcpu: DSP path on the M4, portable on the M0). */
+export function runArmCmsis(root: string, dir: string, prefix: string, target: keyof typeof TARGETS, rounding: RoundingMode, opt = '-O2'): RunResult {
+  const t = TARGETS[target];
+  const lib = buildCmsisNn(root, 'arm-none-eabi-gcc', [...t.cflags, '-O2'], rounding);
+  const { elf } = compileArm(dir, [`${prefix}.c`, `${prefix}_golden_test.c`], `cmsis_${target}.elf`, t, [opt, '-I', lib.include, `-DHTPW_LAYER_HOOK=${prefix}_golden_hook`], [lib.lib]);
+  return runQemu(elf, t, { timeoutSec: 30 });
 }

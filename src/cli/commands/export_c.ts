@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
-import { exportCWithLayout } from '../../codegen/export_c.ts';
+import { exportCWithLayout, KERNEL_BACKENDS, type KernelBackend } from '../../codegen/export_c.ts';
 import { decodeIntModel } from '../../quant/int_model_io.ts';
 import { decodeDeployable, DEPLOYABLE_MAGIC, type Deployable } from '../../hyper/deployable.ts';
 import type { IntModel } from '../../quant/int_model.ts';
@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../util/atomic_write.ts';
 export const exportCCommand: Command = {
   name: 'export-c',
   summary: 'print a Deployable or an IntModel as C99 (header, model source, kernels, synthesis) for a microcontroller',
-  help: `usage: hypertinypw export-c <file> --out <dir> [--prefix NAME] [--no-dsp]
+  help: `usage: hypertinypw export-c <file> --out <dir> [--prefix NAME] [--no-dsp] [--kernels native|cmsis-nn]
 
 <file> is a Deployable ('HTPWDEPL': generated pointwise layers are synthesized in C by
 <prefix>_init from the packed flash sections) or an IntModel ('HTPWIMDL': every weight stored).
@@ -19,22 +19,33 @@ Writes <prefix>.h (API: <prefix>_init, <prefix>_invoke, size / scale / zero-poin
 <prefix>.c (the flash sections as const arrays in .rodata.htpw.* sections, static arena, RAM cache,
 layers), htpw_kernels.h and, when needed, htpw_synthesis.h.
   --prefix NAME   C identifier prefix (sanitized; default htpw)
-  --no-dsp        never use the Arm DSP (SMLAD) path`,
+  --no-dsp        never use the Arm DSP (SMLAD) path
+  --kernels K     native (default: htpw_kernels.h) or cmsis-nn (the layers call Arm CMSIS-NN's s8
+                  functions; compile with -I <CMSIS-NN>/Include and link its Source/*_s8*.c;
+                  write the golden vectors with the same --kernels)`,
   async run(args: string[]): Promise<number> {
     const p = parseArgs(args, ['no-dsp']);
-    checkKnownFlags(p, ['out', 'prefix', 'no-dsp']);
+    checkKnownFlags(p, ['out', 'prefix', 'no-dsp', 'kernels']);
+    const kernels = kernelsFlag(stringFlag(p, 'kernels'));
     const [modelPath] = p.positional;
     const out = stringFlag(p, 'out');
     if (!modelPath || !out || p.positional.length !== 1) throw new UsageError('expected <model.htpw> --out <dir>');
     const bytes = readFileSync(modelPath);
     const model = decodeModelFile(bytes, modelPath);
     const crc = crc32(bytes).toString(16).padStart(8, '0');
-    const { files, layout } = exportCWithLayout(model, { prefix: stringFlag(p, 'prefix'), dsp: !p.flags.has('no-dsp'), source: `${modelPath}, CRC-32 0x${crc}` });
+    const { files, layout } = exportCWithLayout(model, { prefix: stringFlag(p, 'prefix'), dsp: !p.flags.has('no-dsp'), kernels, source: `${modelPath}, CRC-32 0x${crc}` });
     for (const [name, text] of files) writeFileAtomic(join(out, name), text);
-    console.log(`wrote ${[...files.keys()].join(', ')} to ${out}: ${layout.weightBytes} B parameters (flash), ${layout.generatedLayers} generated layers, arena ${layout.arenaBytes} B, cache ${layout.cacheBytes} B, synthesis scratch ${layout.synthesisScratchBytes} B (in the arena)`);
+    console.log(`wrote ${[...files.keys()].join(', ')} to ${out}: ${layout.weightBytes} B parameters (flash), ${layout.generatedLayers} generated layers, arena ${layout.arenaBytes} B, cache ${layout.cacheBytes} B, synthesis scratch ${layout.synthesisScratchBytes} B (in the arena)${kernels === 'cmsis-nn' ? `, CMSIS-NN buffer ${layout.cmsisScratchBytes} B + int32 shifts ${layout.shift32Bytes} B` : ''}`);
     return 0;
   },
 };
+
+/** --kernels: 'native' when absent; a UsageError naming the flag otherwise. */
+export function kernelsFlag(value: string | undefined): KernelBackend {
+  if (value === undefined) return 'native';
+  if (!(KERNEL_BACKENDS as readonly string[]).includes(value)) throw new UsageError(`--kernels: "${value}" is not one of ${KERNEL_BACKENDS.join(', ')}`);
+  return value as KernelBackend;
+}
 
 /** A Deployable ('HTPWDEPL') or an IntModel file, told apart by the container magic. */
 export function decodeModelFile(bytes: Uint8Array, source: string): Deployable | IntModel {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
 import { goldenFiles, goldenModel } from '../../codegen/golden.ts';
-import { decodeModelFile } from './export_c.ts';
+import { decodeModelFile, kernelsFlag } from './export_c.ts';
 import { randomInput } from '../../quant/testing/random_model.ts';
 import { crc32 } from '../../util/crc32.ts';
 import { writeFileAtomic } from '../../util/atomic_write.ts';
@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../util/atomic_write.ts';
 export const goldenCommand: Command = {
   name: 'golden',
   summary: 'write golden vectors (inputs, every layer output, outputs) as C headers and JSON',
-  help: `usage: hypertinypw golden <file> --out <dir> [--cases N] [--seed S] [--prefix NAME]
+  help: `usage: hypertinypw golden <file> --out <dir> [--cases N] [--seed S] [--prefix NAME] [--kernels native|cmsis-nn]
 
 <file> is a Deployable ('HTPWDEPL', synthesized in TypeScript first) or an IntModel ('HTPWIMDL').
 Runs the simulator with per-layer dumps on N seeded random int8 inputs (default 3) and writes
@@ -18,10 +18,12 @@ Runs the simulator with per-layer dumps on N seeded random int8 inputs (default 
 from export-c, built with -DHTPW_LAYER_HOOK=<prefix>_golden_hook) and, with generated layers,
 <prefix>_golden_kernels.h (the synthesized weights, folded bias, multiplier and shift; from a
 Deployable the checking program compares them with the cache <prefix>_init filled). Every file
-names its generator and the model's CRC-32.`,
+names its generator and the model's CRC-32. --kernels cmsis-nn: for C exported with --kernels
+cmsis-nn (its cache holds the TFLite bias, not the folded one).`,
   async run(args: string[]): Promise<number> {
     const p = parseArgs(args);
-    checkKnownFlags(p, ['out', 'cases', 'seed', 'prefix']);
+    checkKnownFlags(p, ['out', 'cases', 'seed', 'prefix', 'kernels']);
+    const kernels = kernelsFlag(stringFlag(p, 'kernels'));
     const [modelPath] = p.positional;
     const out = stringFlag(p, 'out');
     if (!modelPath || !out || p.positional.length !== 1) throw new UsageError('expected <model.htpw> --out <dir>');
@@ -32,7 +34,7 @@ names its generator and the model's CRC-32.`,
     const input = decodeModelFile(bytes, modelPath);
     const model = goldenModel(input);
     const inputs = Array.from({ length: cases }, (_, i) => randomInput(model, seed + i));
-    const files = goldenFiles(input, inputs, { prefix: stringFlag(p, 'prefix'), modelSource: modelPath, modelCrc32: crc32(bytes), generator: `hypertinypw golden --seed ${seed} --cases ${cases}` });
+    const files = goldenFiles(input, inputs, { prefix: stringFlag(p, 'prefix'), modelSource: modelPath, modelCrc32: crc32(bytes), generator: `hypertinypw golden --seed ${seed} --cases ${cases}`, kernels });
     for (const [name, text] of files) writeFileAtomic(join(out, name), text);
     console.log(`wrote ${[...files.keys()].join(', ')} to ${out}`);
     return 0;
