@@ -130,13 +130,29 @@ export function loadModel(path: string): { model: SeparableCnn; checkpoint: Chec
 export const RUN_FILES = { last: 'last.ckpt', previous: 'prev.ckpt', best: 'best.ckpt', log: 'train.jsonl' } as const;
 
 /**
- * Rotate then write: last -> prev, then the new last (atomic). A crash between the two leaves
- * prev (and no last); a crash during the write leaves the old last intact.
+ * Rotate then write: last -> prev, then the new last (atomic: temp + fsync + rename). The old
+ * last is moved over prev only when it verifies (magic, version, checksum, entries, a training
+ * checkpoint): a corrupt last.ckpt (the one a resume fell back from) is overwritten in place and
+ * never replaces a good prev.ckpt. A crash between the two steps leaves prev (and no last); a
+ * crash during the write leaves the old last intact and a temp file the next lock removes.
  */
 export function saveRotating(dir: string, o: SaveCheckpointOptions): void {
   const last = join(dir, RUN_FILES.last);
-  if (existsSync(last)) renameSync(last, join(dir, RUN_FILES.previous));
+  if (existsSync(last) && readTrainingCheckpoint(last) !== null) renameSync(last, join(dir, RUN_FILES.previous));
   saveCheckpoint(last, o);
+}
+
+/** A training checkpoint that reads and verifies, or null (with the reason) when it does not. */
+function readTrainingCheckpoint(path: string, rejected: FormatError[] = []): CheckpointContents | null {
+  try {
+    const ck = loadCheckpoint(path);
+    if (ck.meta.kind !== 'train') throw new FormatError(path, 'not a training checkpoint');
+    return ck;
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    rejected.push(e);
+    return null;
+  }
 }
 
 /**
@@ -148,14 +164,8 @@ export function latestCheckpoint(dir: string): { checkpoint: CheckpointContents 
   for (const f of [RUN_FILES.last, RUN_FILES.previous]) {
     const p = join(dir, f);
     if (!existsSync(p)) continue;
-    try {
-      const ck = loadCheckpoint(p);
-      if (ck.meta.kind !== 'train') throw new FormatError(p, 'not a training checkpoint');
-      return { checkpoint: ck, rejected };
-    } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
-      rejected.push(e);
-    }
+    const ck = readTrainingCheckpoint(p, rejected);
+    if (ck) return { checkpoint: ck, rejected };
   }
   return { checkpoint: null, rejected };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../core/rng.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -285,19 +285,27 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
       rng.setState(st.rng.map((v) => (v === null ? NaN : v)));
       perm = ck.perm;
       if (st.batch > 0 && perm === null) throw new FormatError(ck.path, 'mid-epoch checkpoint without the epoch order');
-      const bestPath = join(out, RUN_FILES.best);
-      if (st.bestEpoch >= 0 && existsSync(bestPath)) {
-        bestState = loadCheckpoint(bestPath).state;
-      }
       resumedFrom = ck.path;
       note(`resumed from ${ck.path} at epoch ${st.epoch + 1}, batch ${st.batch}, step ${st.step}`);
-      truncateLog(join(out, RUN_FILES.log), st.history.length);
+      if (st.bestEpoch >= 0) {
+        const bestPath = join(out, RUN_FILES.best);
+        try {
+          bestState = loadCheckpoint(bestPath).state;
+        } catch (e) {
+          if (!(e instanceof FormatError)) throw e;
+          const restore = ema ? ema.swapInto(model) : null;
+          bestState = model.stateDict();
+          restore?.();
+          const epoch = rederiveBest(st, e.message, note);
+          if (epoch !== null) saveCheckpoint(bestPath, { kind: 'model', spec: opts.spec, model, state: bestState, extra: { ...opts.extra, epoch, valMacroF1: st.bestScore, config: cfg, rederived: true } });
+        }
+      }
     } else if (rejected.length > 0) {
       throw new FormatError(out, `no usable checkpoint to resume from (${rejected.map((e) => e.message).join('; ')})`);
     }
-  } else if (out) {
-    writeFileAtomic(join(out, RUN_FILES.log), '');
   }
+  // the log holds exactly the epochs of the state training continues from (nothing on a fresh start)
+  if (out) writeLog(join(out, RUN_FILES.log), st.history);
 
   const save = () => {
     if (!out) return;
@@ -315,7 +323,8 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
       : new InProcessEngine(model, data, loss, cfg.seed);
 
     while (!st.done && st.epoch < cfg.epochs) {
-      const epochStart = Date.now();
+      // time spent in this epoch since it started or since its last mid-epoch checkpoint
+      let segmentStart = Date.now();
       if (st.batch === 0 || perm === null) {
         perm = cfg.sampler === 'balanced'
           ? balancedSample(data.y, data.train, data.numClasses, perEpoch, rng, cfg.samplerPower)
@@ -348,8 +357,9 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
         progress.tick(idx.length, `loss ${(st.lossSum / st.lossCount).toFixed(4)} lr ${lr.toExponential(2)}`);
         opts.onBatch?.({ epoch: st.epoch, batch: b, step: st.step, loss: l });
         if (cfg.checkpointEveryBatches > 0 && st.batch % cfg.checkpointEveryBatches === 0 && st.batch < nb) {
-          st.epochSeconds += (Date.now() - epochStart) / 1000;
+          st.epochSeconds += (Date.now() - segmentStart) / 1000;
           save();
+          segmentStart = Date.now();
         }
       }
       // validation (with EMA weights when enabled)
@@ -370,7 +380,7 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
         bestState = state;
         if (out) saveCheckpoint(join(out, RUN_FILES.best), { kind: 'model', spec: opts.spec, model, state, extra: { ...opts.extra, epoch: st.epoch + 1, valMacroF1: f1, config: cfg } });
       } else st.badEpochs++;
-      const seconds = st.epochSeconds + (Date.now() - epochStart) / 1000;
+      const seconds = st.epochSeconds + (Date.now() - segmentStart) / 1000;
       const entry: EpochLog = {
         epoch: st.epoch + 1, step: st.step, lr, trainLoss: st.lossSum / Math.max(1, st.lossCount), valMacroF1: f1, valAccuracy: acc,
         best: better, seconds, samplesPerSec: (nb * cfg.batchSize) / Math.max(1e-9, seconds),
@@ -396,8 +406,34 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
   return { model, history: st.history, bestEpoch: st.bestEpoch + 1, bestValMacroF1: st.bestScore ?? NaN, stoppedEarly: st.stoppedEarly, resumedFrom, bestState };
 }
 
-/** Keep the first `lines` lines of the JSONL log (drop epochs the checkpoint does not cover). */
-function truncateLog(path: string, lines: number): void {
-  const keep = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, lines) : [];
-  writeFileAtomic(path, keep.map((l) => `${l}\n`).join(''));
+/** Rewrite the JSONL log as the given epochs (a resume drops epochs its checkpoint does not cover). */
+function writeLog(path: string, history: EpochLog[]): void {
+  writeFileAtomic(path, history.map((h) => `${JSON.stringify(h)}\n`).join(''));
+}
+
+/**
+ * best.ckpt cannot be read on resume (`why`); the weights at hand are the resumed ones. At an epoch
+ * end they are that epoch's, whose validation score the log holds: they become the best so far
+ * (exact when that epoch was the best; otherwise the best epoch's weights are lost) and the epoch
+ * (1-based) is returned for best.ckpt to be rewritten. Mid-epoch, selection restarts: the end of
+ * the current epoch becomes the best. Either way `note` says what was lost.
+ */
+function rederiveBest(st: Progress_, why: string, note: (msg: string) => void): number | null {
+  const lost = st.bestEpoch + 1;
+  if (st.batch === 0 && st.epoch > 0 && st.history.length === st.epoch) {
+    const epoch = st.epoch;
+    const score = st.history[epoch - 1].valMacroF1;
+    note(lost === epoch
+      ? `resume: best.ckpt unusable (${why}); re-derived from the checkpoint at the end of epoch ${epoch}, the best epoch`
+      : `resume: best.ckpt unusable (${why}); the weights of the best epoch ${lost} are lost: the best so far is now epoch ${epoch} (val macro-F1 ${score.toFixed(4)} in the log)`);
+    if (lost !== epoch) st.badEpochs = 0;
+    st.bestEpoch = epoch - 1;
+    st.bestScore = score;
+    return epoch;
+  }
+  note(`resume: best.ckpt unusable (${why}); the weights of the best epoch ${lost} are lost: model selection restarts, the end of epoch ${st.epoch + 1} becomes the best so far`);
+  st.bestEpoch = -1;
+  st.bestScore = null;
+  st.badEpochs = 0;
+  return null;
 }
