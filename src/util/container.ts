@@ -116,7 +116,7 @@ export function decodeContainer(bytes: Uint8Array, magic: string, version: numbe
   if (crc !== view.getUint32(24, true)) throw new FormatError(source, `checksum mismatch (stored ${view.getUint32(24, true).toString(16)}, computed ${crc.toString(16)}): the file is corrupted`);
   let header: { meta: Record<string, unknown>; blobs: BlobEntry[] };
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(FIXED_HEADER_BYTES, FIXED_HEADER_BYTES + headerLen)).toString('utf8'));
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(FIXED_HEADER_BYTES, FIXED_HEADER_BYTES + headerLen))); // TextDecoder, not Buffer: the inspect page decodes in the browser
   } catch (e) {
     throw new FormatError(source, `header is not valid JSON (${(e as Error).message})`);
   }

@@ -5,6 +5,7 @@ import { dataCommand } from './data.ts';
 import { evalCommand } from './eval.ts';
 import { exportCCommand } from './export_c.ts';
 import { goldenCommand } from './golden.ts';
+import { inspectCommand } from './inspect.ts';
 import { quantizeCommand } from './quantize.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
@@ -24,4 +25,5 @@ export const COMMANDS: Command[] = [
   goldenCommand,
   sweepCommand,
   reportCommand,
+  inspectCommand,
 ];

@@ -144,7 +144,7 @@ export function recordBeats(dir: string, record: string, opts: BeatOptions = DEF
   return { record, x, aami: Uint8Array.from(labels), code, sample, rr, fs };
 }
 
-function normalizeBeat(x: Float32Array, off: number, n: number, mode: BeatNormalization): void {
+export function normalizeBeat(x: Float32Array, off: number, n: number, mode: BeatNormalization): void {
   if (mode === 'none') return;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += x[off + i];

@@ -77,7 +77,7 @@ export function parseAnnotations(bytes: Uint8Array, source: string): Annotations
       if (i + v > bytes.length) throw new FormatError(source, `truncated AUX: ${v} bytes declared at byte ${i - 2}, ${bytes.length - i} left`);
       let end = i + v;
       while (end > i && bytes[end - 1] === 0) end--;
-      aux[n - 1] = Buffer.from(bytes.subarray(i, end)).toString('latin1');
+      aux[n - 1] = String.fromCharCode(...bytes.subarray(i, end)); // latin1, also in the browser (inspect)
       i += v + (v & 1);
     } else if (a <= ACMAX) {
       time += v;
