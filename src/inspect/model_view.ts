@@ -9,13 +9,14 @@
 import { accountBytes, type ByteAccount } from '../hyper/bytes.ts';
 import { decodeDeployable, deployableFromIntModel, DEPLOYABLE_MAGIC, isGenerated, isWeighted, weightCount, type Deployable } from '../hyper/deployable.ts';
 import { synthesize } from '../hyper/synthesis.ts';
-import { CHECKPOINT_MAGIC } from '../nn/checkpoint.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { decodeIntModel, INT_MODEL_MAGIC } from '../quant/int_model_io.ts';
 import { crc32 } from '../util/crc32.ts';
 import { FormatError } from '../util/errors.ts';
 
 const MAGIC_BYTES = 8;
+/** src/nn/checkpoint.ts's magic, not imported from there: that would bundle the training engine into the page. */
+const CHECKPOINT_MAGIC = 'HTPWCKPT';
 
 export type ModelFileKind = 'deployable' | 'int-model';
 

@@ -8,7 +8,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; align-items: center; gap: 16px; padding: 10px 20px; background: #1d2433; color: #fff; }
-header h1 { font-size: 18px; margin: 0; font-weight: 600; }
+header h1 { font-size: 18px; margin: 0; font-weight: 600; white-space: nowrap; }
 header .sub { color: #aab3c5; font-size: 13px; }
 #drop { margin-left: auto; border: 1.5px dashed #7d89a3; border-radius: 6px; padding: 6px 12px; color: #cfd6e4; font-size: 13px; }
 #drop.over { border-color: #fff; background: #2c3548; }

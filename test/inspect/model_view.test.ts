@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesCommand } from '../../src/cli/commands/bytes.ts';
 import { goldenCommand } from '../../src/cli/commands/golden.ts';
 import { recordBeats } from '../../src/data/mitbih/beats.ts';
+import { CHECKPOINT_MAGIC } from '../../src/nn/checkpoint.ts';
 import { beatWindow, readRecordTrace, runBeat } from '../../src/inspect/beat.ts';
 import { kernelCrc32, readModelView } from '../../src/inspect/model_view.ts';
 import { DEMO_DIR } from '../../src/inspect/site.ts';
@@ -110,7 +111,7 @@ describe('inspect model view against the CLI', () => {
 
 describe('inspect on a wrong kind of file', () => {
   const cases: [string, Uint8Array, RegExp][] = [
-    ['a checkpoint', new TextEncoder().encode('HTPWCKPT\x01\x00\x00\x00rest'), /^ckpt: is a float checkpoint \(HTPWCKPT\), not an integer model: expected a Deployable \(HTPWDEPL\) or an IntModel \(HTPWIMDL\)/],
+    ['a checkpoint', new TextEncoder().encode(`${CHECKPOINT_MAGIC}\x01\x00\x00\x00rest`), /^ckpt: is a float checkpoint \(HTPWCKPT\), not an integer model: expected a Deployable \(HTPWDEPL\) or an IntModel \(HTPWIMDL\)/],
     ['a WFDB header', new TextEncoder().encode('100 2 360 650000\n100.dat 212 200 11 1024 995 -22131 0 MLII\n'), /^ckpt: is not a model file \(it starts with "100 2 36"\): expected a Deployable/],
     ['an empty file', new Uint8Array(0), /^ckpt: is empty: expected/],
     ['a truncated Deployable', bytes.subarray(0, 100), /^ckpt: truncated/],

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * A beat of a WFDB record through the simulator: the window the model sees (float, then the
  * int8 input), every layer's activations as a heatmap strip (positions across, channels down),

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The flash / RAM panel: one stacked bar and one table per memory, by accountBytes category, with
  * the totals `hypertinypw bytes` prints (#flash-total / #ram-total carry them in data-bytes).

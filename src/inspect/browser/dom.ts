@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Small DOM helpers of the inspect page: element creation, the message line, and the two
  * colour maps (diverging for signed weights, sequential for activations) drawn on a canvas.

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * A generated PW kernel as a heatmap (rows: output channels, columns: input channels; blue
  * negative, red positive, scaled to the largest |w|), with the CRC-32 of its INT8 weights in

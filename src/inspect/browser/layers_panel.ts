@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /** The layer table: shape in and out, kind, where the weights live (flash, generated, none). */
 
 import type { LayerRow } from '../model_view.ts';

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The inspect page's entry (bundled by ../bundle.ts): read site.json, load the named model and
  * results file, fill the panels, and accept a dropped or chosen file (a model by its container

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The Pareto plot of a results file (one task at a time): flash bytes (log x) against test
  * macro-F1 with its 95% interval, a marker per variant (the report's styles), the Pareto front
