@@ -57,7 +57,7 @@ export const INSPECT_PAGE = `<!doctype html>
 <header>
   <h1>hypertinypw inspect</h1>
   <span class="sub" id="model-name">no model loaded</span>
-  <div id="drop">drop a model (.htpw / .depl / .imdl) or a results .jsonl here, or <label>choose a file<input type="file" id="file-input"></label></div>
+  <div id="drop">drop a model (.htpw / .depl / .imdl), a results .jsonl or a WFDB record (.hea + .dat + .atr) here, or <label>choose files<input type="file" id="file-input" multiple></label></div>
 </header>
 <div id="message"></div>
 <main>
@@ -77,7 +77,7 @@ export const INSPECT_PAGE = `<!doctype html>
   </section>
   <section id="beat" class="wide">
     <h2>A beat through the simulator</h2>
-    <div class="note">bundled MIT-BIH excerpt (data/demo/mitdb, lead MLII), windowed and z-scored as in training, quantized to the model input, run layer by layer in the INT8 simulator</div>
+    <div class="note">lead MLII of a WFDB record (the bundled MIT-BIH excerpt, or one dropped here), windowed and z-scored as in training, quantized to the model input, run layer by layer in the INT8 simulator</div>
     <div id="beat-body"></div>
   </section>
   <section id="pareto" class="wide">

@@ -4,7 +4,7 @@
  * local server. The page's own numbers are checked against the CLI's for the same file: the
  * flash / RAM totals and categories (`bytes --json`), every synthesized kernel's CRC-32 (the
  * weights in `golden`'s JSON), a demo beat's output bytes (`golden --input` on the beat's int8
- * input, taken from the page); a Pareto point click selects its row; a dropped file of the
+ * input, taken from the page), a dropped WFDB record's beat (the pipeline's window); a Pareto point click selects its row; a dropped file of the
  * wrong kind gets a one-line message. A screenshot goes to HTPW_INSPECT_SCREENSHOT (default: a
  * temporary file); HTPW_INSPECT_MODEL runs the same checks on another model file. Skipped, with the reason in its name, where there is no chromium.
  */
@@ -16,7 +16,9 @@ import { bytesCommand } from '../../src/cli/commands/bytes.ts';
 import { goldenCommand } from '../../src/cli/commands/golden.ts';
 import { startServer, type RunningServer } from '../../src/inspect/server.ts';
 import { buildSite } from '../../src/inspect/site.ts';
-import { kernelCrc32 } from '../../src/inspect/model_view.ts';
+import { kernelCrc32, readModelView } from '../../src/inspect/model_view.ts';
+import { recordBeats } from '../../src/data/mitbih/beats.ts';
+import { quantizeInput } from '../../src/quant/simulator.ts';
 import { captureLog, tempDir, writeBeatModel } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,7 +38,7 @@ interface BrowserPage {
   $$(selector: string): Promise<{ click(): Promise<void> }[]>;
   selectOption(selector: string, value: string): Promise<unknown>;
   screenshot(opts: { path: string; fullPage: boolean }): Promise<unknown>;
-  setInputFiles(selector: string, files: { name: string; mimeType: string; buffer: Buffer }): Promise<void>;
+  setInputFiles(selector: string, files: { name: string; mimeType: string; buffer: Buffer } | string[]): Promise<void>;
 }
 interface BrowserContext {
   pages(): BrowserPage[];
@@ -114,19 +116,25 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     }
   });
 
-  it("a demo beat's output bytes = hypertinypw golden --input on the page's input", async () => {
-    await page.selectOption('#beat-record', '119');
-    await page.waitForSelector('body[data-beat^="119:"]');
+  /** The beat the page shows: its output bytes = golden --input on the page's own input. */
+  async function checkBeatAgainstGolden(tag: string): Promise<number[]> {
     const input = JSON.parse((await page.getAttribute('#beat-output', 'data-input'))!) as number[];
     const output = JSON.parse((await page.getAttribute('#beat-output', 'data-bytes'))!) as number[];
     expect(input).toHaveLength(128);
-    const inputFile = join(dir, 'beat.bin');
+    const inputFile = join(dir, `beat-${tag}.bin`);
     writeFileSync(inputFile, Int8Array.from(input));
-    const out = join(dir, 'golden-beat');
+    const out = join(dir, `golden-${tag}`);
     expect((await captureLog(() => goldenCommand.run([modelFile, '--out', out, '--input', inputFile]))).result).toBe(0);
     const golden = JSON.parse(readFileSync(join(out, 'htpw_golden.json'), 'utf8'));
     expect(output).toEqual(golden.cases[0].output);
     expect(await page.$$eval('#acts canvas', (c) => c.length)).toBe(golden.cases[0].layers.length);
+    return input;
+  }
+
+  it("a demo beat's output bytes = hypertinypw golden --input on the page's input", async () => {
+    await page.selectOption('#beat-record', '119');
+    await page.waitForSelector('body[data-beat^="119:"]');
+    await checkBeatAgainstGolden('demo');
   });
 
   it('a Pareto point click selects its row; the screenshot is written', async () => {
@@ -137,6 +145,21 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     const shot = process.env.HTPW_INSPECT_SCREENSHOT ?? join(dir, 'inspect.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('a dropped WFDB record: its beat = the MIT-BIH pipeline window, output = golden --input', async () => {
+    const fixture = (e: string) => join('test/fixtures/mitdb', `208.${e}`);
+    await page.setInputFiles('#file-input', [fixture('hea')]);
+    await page.waitForSelector('body[data-state="error"]');
+    expect(await page.textContent('#message')).toBe('a WFDB record needs <name>.hea, its signal file and <name>.atr dropped together (208: 208.dat and 208.atr missing)');
+    await page.setInputFiles('#file-input', ['hea', 'dat', 'atr'].map(fixture));
+    await page.waitForSelector('body[data-beat^="208:"]');
+    expect(await page.textContent('#beat-source')).toBe('dropped record: ');
+    const beat = Number((await page.getAttribute('body', 'data-beat'))!.split(':')[1]);
+    const input = await checkBeatAgainstGolden('dropped');
+    const model = readModelView(new Uint8Array(readFileSync(modelFile)), modelFile).model;
+    const ref = recordBeats('test/fixtures/mitdb', '208');
+    expect(input).toEqual(Array.from(quantizeInput(model, ref.x.subarray(beat * 128, (beat + 1) * 128))));
   });
 
   it('a dropped file of the wrong kind: a one-line message, the model stays', async () => {

@@ -5,26 +5,13 @@
  * --input` reproduces from the input the page offers for download (#beat-download).
  */
 
-import { beatInputShape, beatWindow, readRecordTrace, runBeat, type RecordBytes, type RecordTrace } from '../beat.ts';
+import { beatInputShape, beatWindow, readRecordTrace, runBeat, type RecordTrace } from '../beat.ts';
 import type { ModelView } from '../model_view.ts';
 import { byId, h, heatmapCanvas, sequentialColor, showMessage } from './dom.ts';
+import type { RecordSource } from './record_source.ts';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const TRACE_W = 420, TRACE_H = 150;
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-  return new Uint8Array(await r.arrayBuffer());
-}
-
-/** Fetch <base><record>.hea / .dat / .atr (single-file records, the signal file as the header names it). */
-export async function fetchRecord(base: string, record: string): Promise<RecordBytes> {
-  const [header, annotations] = await Promise.all([fetchBytes(`${base}${record}.hea`), fetchBytes(`${base}${record}.atr`)]);
-  const text = String.fromCharCode(...header);
-  const datName = text.split('\n')[1]?.trim().split(/\s+/)[0] ?? `${record}.dat`;
-  return { record, header: text, signal: await fetchBytes(`${base}${datName}`), annotations };
-}
 
 function traceSvg(x: Float32Array): SVGSVGElement {
   const svg = document.createElementNS(SVG_NS, 'svg');
@@ -86,15 +73,15 @@ function showBeat(view: ModelView, trace: RecordTrace, k: number, out: HTMLEleme
       h('div', { style: 'flex:1;min-width:380px' }, h('div', { class: 'note' }, 'activations per layer (int8, -128 dark .. 127 yellow; positions across, channels down)'), acts)));
 }
 
-/** Fill the beat panel for `view` with the records at `base` (the demo excerpt). */
-export async function renderBeatPanel(view: ModelView | null, records: string[], base: string): Promise<void> {
+/** Fill the beat panel for `view` with the records of `source`. */
+export async function renderBeatPanel(view: ModelView | null, source: RecordSource | null): Promise<void> {
   const body = byId('beat-body');
   if (!view) {
     body.replaceChildren(h('div', { class: 'note' }, 'load a model to run a beat through it'));
     return;
   }
-  if (records.length === 0) {
-    body.replaceChildren(h('div', { class: 'note' }, 'no demo records are served (data/demo/mitdb missing)'));
+  if (!source || source.records.length === 0) {
+    body.replaceChildren(h('div', { class: 'note' }, 'no WFDB records: the demo excerpt (data/demo/mitdb) is not served; drop a record (.hea, .dat, .atr)'));
     return;
   }
   try {
@@ -103,7 +90,7 @@ export async function renderBeatPanel(view: ModelView | null, records: string[],
     body.replaceChildren(h('div', { class: 'note' }, (e as Error).message));
     return;
   }
-  const recordSelect = h('select', { id: 'beat-record' }, ...records.map((r) => h('option', { value: r }, `record ${r}`)));
+  const recordSelect = h('select', { id: 'beat-record' }, ...source.records.map((r) => h('option', { value: r }, `record ${r}`)));
   const beatSelect = h('select', { id: 'beat-index' });
   const out = h('div', {});
   let trace: RecordTrace | null = null;
@@ -113,7 +100,7 @@ export async function renderBeatPanel(view: ModelView | null, records: string[],
   };
   const loadRecord = async () => {
     try {
-      trace = readRecordTrace(await fetchRecord(base, recordSelect.value));
+      trace = readRecordTrace(await source.load(recordSelect.value));
     } catch (e) {
       showMessage(`record ${recordSelect.value}: ${(e as Error).message}`);
       return;
@@ -125,6 +112,6 @@ export async function renderBeatPanel(view: ModelView | null, records: string[],
   };
   recordSelect.addEventListener('change', () => void loadRecord());
   beatSelect.addEventListener('change', show);
-  body.replaceChildren(h('div', { style: 'margin:6px 0' }, recordSelect, ' ', beatSelect), out);
+  body.replaceChildren(h('div', { style: 'margin:6px 0' }, h('span', { class: 'note', id: 'beat-source' }, `${source.label}: `), recordSelect, ' ', beatSelect), out);
   await loadRecord();
 }

@@ -1,20 +1,23 @@
 /**
  * The inspect page's entry (bundled by ../bundle.ts): read site.json, load the named model and
- * results file, fill the panels, and accept a dropped or chosen file (a model by its container
- * magic, a results file by its JSON lines; anything else gets a one-line message). When it has
+ * results file, fill the panels, and accept dropped or chosen files (a model by its container
+ * magic, a results file by its JSON lines, a WFDB record by its .hea; anything else gets a
+ * one-line message). When it has
  * finished a load, <body data-state> is 'ready' (or 'error'): the browser test waits for it.
  */
 
 import { readModelView, type ModelView } from '../model_view.ts';
 import type { SiteManifest } from '../site_manifest.ts';
 import { renderBeatPanel } from './beat_panel.ts';
+import { demoSource, droppedSource, type RecordSource } from './record_source.ts';
 import { renderBytes } from './bytes_panel.ts';
 import { byId, hex32, showMessage } from './dom.ts';
 import { renderKernels } from './kernel_panel.ts';
 import { renderLayers } from './layers_panel.ts';
 import { renderPareto } from './pareto_panel.ts';
 
-let manifest: SiteManifest = { model: null, results: null, demo: null };
+let records: RecordSource | null = null;
+let currentView: ModelView | null = null;
 
 async function showModel(bytes: Uint8Array, name: string): Promise<void> {
   let view: ModelView;
@@ -31,7 +34,8 @@ async function showModel(bytes: Uint8Array, name: string): Promise<void> {
   renderBytes(view.account);
   renderLayers(view.layers);
   renderKernels(view.kernels);
-  await renderBeatPanel(view, manifest.demo?.records ?? [], manifest.demo?.url ?? '');
+  currentView = view;
+  await renderBeatPanel(view, records);
   document.body.dataset.state = 'ready';
 }
 
@@ -44,8 +48,23 @@ function looksLikeJsonLines(bytes: Uint8Array): boolean {
   return false;
 }
 
-async function openFile(file: File): Promise<void> {
+/** Dropped files: a WFDB record (a .hea among them), or one model / results file. */
+async function openFiles(files: File[]): Promise<void> {
   document.body.dataset.state = 'loading';
+  if (files.some((f) => f.name.endsWith('.hea'))) {
+    try {
+      records = await droppedSource(files);
+    } catch (e) {
+      showMessage((e as Error).message);
+      document.body.dataset.state = 'error';
+      return;
+    }
+    showMessage(currentView ? '' : `record ${records.records.join(', ')} loaded: load a model to run its beats`, 'info');
+    await renderBeatPanel(currentView, records);
+    document.body.dataset.state = 'ready';
+    return;
+  }
+  const file = files[0];
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (looksLikeJsonLines(bytes)) {
     showMessage('');
@@ -60,7 +79,7 @@ function setUpDrop(): void {
   const drop = byId('drop');
   const input = byId<HTMLInputElement>('file-input');
   input.addEventListener('change', () => {
-    if (input.files?.[0]) void openFile(input.files[0]);
+    if (input.files?.length) void openFiles([...input.files]);
   });
   window.addEventListener('dragover', (e) => {
     e.preventDefault();
@@ -70,8 +89,8 @@ function setUpDrop(): void {
   window.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    const f = e.dataTransfer?.files[0];
-    if (f) void openFile(f);
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length) void openFiles(files);
   });
 }
 
@@ -84,7 +103,8 @@ async function fetchOk(url: string): Promise<Response> {
 async function boot(): Promise<void> {
   setUpDrop();
   try {
-    manifest = (await (await fetchOk('site.json')).json()) as SiteManifest;
+    const manifest = (await (await fetchOk('site.json')).json()) as SiteManifest;
+    if (manifest.demo) records = demoSource(manifest.demo.records, manifest.demo.url);
     if (manifest.results) renderPareto(await (await fetchOk(manifest.results.url)).text(), manifest.results.name);
     if (manifest.model) await showModel(new Uint8Array(await (await fetchOk(manifest.model.url)).arrayBuffer()), manifest.model.name);
     else showMessage('no model given: drop a model file (.htpw / .depl / .imdl) on the page', 'info');
