@@ -1,4 +1,4 @@
-import { gemm } from './gemm.ts';
+import { gemm as gemmReference, type Gemm } from './gemm.ts';
 
 /**
  * conv1d on raw Float32Arrays, channels last, by im2col + GEMM, one sample at a time.
@@ -11,7 +11,8 @@ import { gemm } from './gemm.ts';
  * im2col row l of group g is col[l, k*Cg + ci] = xp[l*stride + k*dil, g*Cg + ci]. With one group
  * and dilation 1 that row is the contiguous run xp[(l*stride)*Cin ...+ K*Cin), so the GEMM reads
  * col straight from xp with row stride stride*Cin (no copy); otherwise col is materialized.
- * Scratch buffers are module-level and reused across calls.
+ * Scratch buffers are module-level and reused across calls. The GEMM is a parameter: the
+ * typed-array one by default, the SIMD one in the SIMD kernel set (kernel_table.ts).
  */
 export interface Conv1dDims {
   N: number; L: number; Cin: number; Cout: number; K: number;
@@ -60,7 +61,7 @@ function im2col(d: Conv1dDims, src: Float32Array, off: number, g: number): Float
   return col;
 }
 
-export function conv1dForward(d: Conv1dDims, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+export function conv1dForward(d: Conv1dDims, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, gemm: Gemm = gemmReference): void {
   const { N, Cin, Cout, K, Lout, stride, groups } = d;
   const Cg = Cin / groups;
   const Og = Cout / groups;
@@ -90,7 +91,7 @@ export function conv1dForward(d: Conv1dDims, x: Float32Array, w: Float32Array, b
  */
 export function conv1dBackward(
   d: Conv1dDims, x: Float32Array, w: Float32Array, gOut: Float32Array,
-  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, gemm: Gemm = gemmReference,
 ): void {
   const { N, L, Cin, Cout, K, Lout, stride, dilation, groups, padL, padR } = d;
   const Cg = Cin / groups;

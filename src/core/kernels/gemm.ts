@@ -147,3 +147,6 @@ export function gemm(
     }
   }
 }
+
+/** The GEMM signature (gemm here, gemmSimd in gemm_simd.ts). */
+export type Gemm = typeof gemm;

@@ -1,19 +1,34 @@
 /**
- * The one table of kernels each kernel set provides. Ops call `kernels().gemm(...)`; which
+ * The one table of kernels each kernel set provides. Ops call e.g. `kernels().gemm(...)`; which
  * implementation runs is decided here, from `kernelSet()` (src/core/wasm/kernel_set.ts:
  * WebAssembly SIMD by default where supported, HTPW_KERNELS=js forces the typed-array reference).
  * Both entries of every row have the same signature, so the compiler checks the table.
  */
 import { kernelSet } from '../wasm/index.ts';
+import { conv1dBackward, conv1dForward } from './conv1d.ts';
+import { depthwiseBackward, depthwiseForward } from './depthwise.ts';
+import { depthwiseBackwardSimd, depthwiseForwardSimd } from './depthwise_simd.ts';
 import { gemm } from './gemm.ts';
 import { gemmSimd } from './gemm_simd.ts';
 
 export interface KernelTable {
   gemm: typeof gemm;
+  conv1dForward: typeof conv1dForward;
+  conv1dBackward: typeof conv1dBackward;
+  depthwiseForward: typeof depthwiseForward;
+  depthwiseBackward: typeof depthwiseBackward;
 }
 
-const JS_KERNELS: KernelTable = { gemm };
-const SIMD_KERNELS: KernelTable = { gemm: gemmSimd };
+const JS_KERNELS: KernelTable = { gemm, conv1dForward, conv1dBackward, depthwiseForward, depthwiseBackward };
+
+const SIMD_KERNELS: KernelTable = {
+  gemm: gemmSimd,
+  // conv1d: the same im2col scheme (conv1d.ts) over the SIMD GEMM
+  conv1dForward: (d, x, w, bias, out) => conv1dForward(d, x, w, bias, out, gemmSimd),
+  conv1dBackward: (d, x, w, gOut, gx, gw, gb) => conv1dBackward(d, x, w, gOut, gx, gw, gb, gemmSimd),
+  depthwiseForward: depthwiseForwardSimd,
+  depthwiseBackward: depthwiseBackwardSimd,
+};
 
 /** The kernels of the set in use. */
 export function kernels(): KernelTable {

@@ -1,7 +1,6 @@
 import { ArgumentError } from '../../util/errors.ts';
 import { result } from '../autograd.ts';
-import { conv1dBackward, conv1dForward } from '../kernels/conv1d.ts';
-import { depthwiseBackward, depthwiseForward } from '../kernels/depthwise.ts';
+import { kernels } from '../kernels/kernel_table.ts';
 import { Tensor, fmtShape } from '../tensor.ts';
 import { linear } from './matmul.ts';
 import { reshape } from './shape.ts';
@@ -68,6 +67,7 @@ export function conv1d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: C
   const xv = x.values();
   const wv = w.values();
   const bv = bias === null ? null : bias.values();
+  const { conv1dForward, conv1dBackward } = kernels();
   const out = new Float32Array(N * geo.Lout * Cout);
   conv1dForward(d, xv, wv, bv, out);
   const parents = bias === null ? [x, w] : [x, w, bias];
@@ -92,6 +92,7 @@ export function depthwiseConv1d(x: Tensor, w: Tensor, bias: Tensor | null = null
   const xv = x.values();
   const wv = w.values();
   const bv = bias === null ? null : bias.values();
+  const { depthwiseForward, depthwiseBackward } = kernels();
   const out = new Float32Array(N * geo.Lout * C);
   depthwiseForward(d, xv, wv, bv, out);
   const parents = bias === null ? [x, w] : [x, w, bias];
