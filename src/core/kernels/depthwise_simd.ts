@@ -9,36 +9,11 @@
  * Operands are copied into the shared arena (TypedArray.set, a memcpy) and results copied back.
  * Sums are f32 (the reference rounds products in f64 first): results differ by rounding only.
  */
-import { ArenaLayout, ModuleBuilder, f32LaneLoop, sharedArena, type FunctionBuilder, type Local, type WasmFunction } from '../wasm/index.ts';
+import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../wasm/index.ts';
+import { rowAdd, rowAddress, rowMulAdd, rowSet } from './simd_rows.ts';
 import type { DepthwiseDims } from './depthwise.ts';
 
 const F32 = 4;
-
-/** dst[0 : n] += a[0 : n] * b[0 : n]; the three pointers advance. */
-function rowMulAdd(f: FunctionBuilder, n: Local, dst: Local, a: Local, b: Local): void {
-  f32LaneLoop(f, n, [dst, a, b],
-    () => { f.get(dst).get(dst).mem('v128.load').get(a).mem('v128.load').get(b).mem('v128.load').op('f32x4.mul').op('f32x4.add').mem('v128.store'); },
-    () => { f.get(dst).get(dst).mem('f32.load').get(a).mem('f32.load').get(b).mem('f32.load').op('f32.mul').op('f32.add').mem('f32.store'); });
-}
-
-/** dst[0 : n] += a[0 : n]; the pointers advance. */
-function rowAdd(f: FunctionBuilder, n: Local, dst: Local, a: Local): void {
-  f32LaneLoop(f, n, [dst, a],
-    () => { f.get(dst).get(dst).mem('v128.load').get(a).mem('v128.load').op('f32x4.add').mem('v128.store'); },
-    () => { f.get(dst).get(dst).mem('f32.load').get(a).mem('f32.load').op('f32.add').mem('f32.store'); });
-}
-
-/** dst[0 : n] = a[0 : n], or 0 when `a` is null; the pointers advance. */
-function rowSet(f: FunctionBuilder, n: Local, dst: Local, a: Local | null): void {
-  f32LaneLoop(f, n, a === null ? [dst] : [dst, a],
-    () => { f.get(dst); if (a === null) f.f32x4Const(0, 0, 0, 0); else f.get(a).mem('v128.load'); f.mem('v128.store'); },
-    () => { f.get(dst); if (a === null) f.f32Const(0); else f.get(a).mem('f32.load'); f.mem('f32.store'); });
-}
-
-/** set `into` = base + (row * C) * 4 (byte address of row `row` of a [*, C] f32 array) */
-function rowAddress(f: FunctionBuilder, into: Local, base: Local, row: () => void, C: Local): void {
-  f.get(base); row(); f.get(C).op('i32.mul').i32Const(F32).op('i32.mul').op('i32.add').set(into);
-}
 
 const DIMS = ['N', 'L', 'C', 'K', 'stride', 'dilation', 'padL', 'Lout'] as const;
 

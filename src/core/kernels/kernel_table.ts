@@ -5,11 +5,15 @@
  * Both entries of every row have the same signature, so the compiler checks the table.
  */
 import { kernelSet } from '../wasm/index.ts';
+import { affineChannels, batchNormBackward, channelStats } from './batchnorm.ts';
+import { affineChannelsSimd, batchNormBackwardSimd, channelStatsSimd } from './batchnorm_simd.ts';
 import { conv1dBackward, conv1dForward } from './conv1d.ts';
 import { depthwiseBackward, depthwiseForward } from './depthwise.ts';
 import { depthwiseBackwardSimd, depthwiseForwardSimd } from './depthwise_simd.ts';
 import { gemm } from './gemm.ts';
 import { gemmSimd } from './gemm_simd.ts';
+import { reluBackward, reluForward } from './relu.ts';
+import { reluBackwardSimd, reluForwardSimd } from './relu_simd.ts';
 
 export interface KernelTable {
   gemm: typeof gemm;
@@ -17,9 +21,17 @@ export interface KernelTable {
   conv1dBackward: typeof conv1dBackward;
   depthwiseForward: typeof depthwiseForward;
   depthwiseBackward: typeof depthwiseBackward;
+  reluForward: typeof reluForward;
+  reluBackward: typeof reluBackward;
+  channelStats: typeof channelStats;
+  affineChannels: typeof affineChannels;
+  batchNormBackward: typeof batchNormBackward;
 }
 
-const JS_KERNELS: KernelTable = { gemm, conv1dForward, conv1dBackward, depthwiseForward, depthwiseBackward };
+const JS_KERNELS: KernelTable = {
+  gemm, conv1dForward, conv1dBackward, depthwiseForward, depthwiseBackward, reluForward, reluBackward,
+  channelStats, affineChannels, batchNormBackward,
+};
 
 const SIMD_KERNELS: KernelTable = {
   gemm: gemmSimd,
@@ -28,6 +40,11 @@ const SIMD_KERNELS: KernelTable = {
   conv1dBackward: (d, x, w, gOut, gx, gw, gb) => conv1dBackward(d, x, w, gOut, gx, gw, gb, gemmSimd),
   depthwiseForward: depthwiseForwardSimd,
   depthwiseBackward: depthwiseBackwardSimd,
+  reluForward: reluForwardSimd,
+  reluBackward: reluBackwardSimd,
+  channelStats: channelStatsSimd,
+  affineChannels: affineChannelsSimd,
+  batchNormBackward: batchNormBackwardSimd,
 };
 
 /** The kernels of the set in use. */

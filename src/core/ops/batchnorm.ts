@@ -1,6 +1,6 @@
 import { ArgumentError } from '../../util/errors.ts';
 import { result } from '../autograd.ts';
-import { affineChannels, batchNormBackward, channelStats } from '../kernels/batchnorm.ts';
+import { kernels } from '../kernels/kernel_table.ts';
 import { Tensor, fmtShape } from '../tensor.ts';
 
 /**
@@ -27,6 +27,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, opts: BatchNor
   }
   const M = x.size / C;
   if (training && M < 2) throw new ArgumentError('batchNorm', `training needs more than one value per channel, x ${fmtShape(x.shape)}`);
+  const { channelStats, affineChannels, batchNormBackward } = kernels();
   const xv = x.values();
   const gv = gamma.values();
   const bv = beta.values();

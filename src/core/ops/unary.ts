@@ -1,5 +1,6 @@
 import { ArgumentError } from '../../util/errors.ts';
 import { result } from '../autograd.ts';
+import { kernels } from '../kernels/kernel_table.ts';
 import { Tensor } from '../tensor.ts';
 
 /**
@@ -18,7 +19,7 @@ function unary(kind: Kind, x: Tensor): Tensor {
     case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(v[i]); break;
     case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(v[i]); break;
     case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(v[i]); break;
-    case 'relu': for (let i = 0; i < n; i++) out[i] = v[i] > 0 ? v[i] : 0; break;
+    case 'relu': kernels().reluForward(v, out, n); break; // kernels/relu.ts
     case 'relu6': for (let i = 0; i < n; i++) out[i] = v[i] > 0 ? (v[i] < 6 ? v[i] : 6) : 0; break;
     case 'sigmoid': for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-v[i])); break;
     case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(v[i]); break;
@@ -32,7 +33,7 @@ function unary(kind: Kind, x: Tensor): Tensor {
       case 'sqrt': for (let i = 0; i < n; i++) gx[i] += g[i] / (2 * out[i]); break; // f' = 1/(2 sqrt x)
       // NOTE: relu'(0) is taken as 0 (the subgradient PyTorch and TF use). Writing relu as
       // max(x, 0) with a max that splits ties would hand half the gradient to x at 0 instead.
-      case 'relu': for (let i = 0; i < n; i++) if (v[i] > 0) gx[i] += g[i]; break;
+      case 'relu': kernels().reluBackward(v, g, gx, n); break; // if (x > 0) gx += g
       // relu6' = 1 on the open interval (0, 6), 0 elsewhere (including both kinks)
       case 'relu6': for (let i = 0; i < n; i++) if (v[i] > 0 && v[i] < 6) gx[i] += g[i]; break;
       case 'sigmoid': for (let i = 0; i < n; i++) gx[i] += g[i] * out[i] * (1 - out[i]); break; // s(1-s)

@@ -13,5 +13,5 @@ export { VALUE_TYPE, PLAIN, MEMORY, SIMD, SIMD_MEMORY, SIMD_LANE, type ValueType
 export { FunctionBuilder, type Local, type Label } from './function_builder.ts';
 export { ModuleBuilder, type WasmFunction } from './module_builder.ts';
 export { Arena, ArenaLayout, ARENA_ALIGN, sharedArena } from './arena.ts';
-export { f32LaneLoop } from './lane_loop.ts';
+export { f32LaneLoop, F32X4, F32, type LaneOps } from './lane_loop.ts';
 export { kernelSet, setKernelSet, simdSupported, type KernelSetName } from './kernel_set.ts';
