@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { record, timeMs, writeResults, type BenchRecord } from './lib/harness.ts';
+import { wasmPeers } from './lib/wasm_peers.ts';
 import { Rng, Tensor, backward, conv1d, depthwiseConv1d, matmul, noGrad, parameter, pointwiseConv1d, randn } from '../src/core/index.ts';
 
 /**
  * Core kernels, ours vs @tensorflow/tfjs-backend-cpu, in one run: forward time, GFLOP/s, backward
  * time (ours: the op's backward through the autodiff graph, all input gradients; tfjs: its
  * backprop kernels for the input and the weight, run directly since tfjs-core alone registers no
- * gradient functions) and backward / forward.
+ * gradient functions) and backward / forward. "ours" is the default kernel set (WebAssembly SIMD
+ * where supported). Then the WebAssembly peers (tfjs-backend-wasm, onnxruntime-web, 1 thread)
+ * against our SIMD and typed-array kernel sets, forward, in the same run (lib/wasm_peers.ts).
  */
 await tf.setBackend('cpu');
 const rng = new Rng(2024);
@@ -140,4 +143,5 @@ function pointwiseCase(): Case {
 }
 
 for (const c of [gemmCase(256, 256, 256), gemmCase(64, 1024, 1024), convCase(), depthwiseCase(), pointwiseCase()]) await run(c);
+await wasmPeers(rng, records);
 writeResults('kernels', records);

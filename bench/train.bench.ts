@@ -1,6 +1,10 @@
-import { cpus, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Rng } from '../src/core/rng.ts';
 import { DataParallelEngine, InProcessEngine, bindLoss, buildModel, clipGradNorm, makeOptimizer, separableCnnConfig, type GradEngine, type ModelSpec } from '../src/nn/index.ts';
+import { setKernelSet, type KernelSetName } from '../src/core/wasm/index.ts';
 import { record, writeResults, type BenchRecord } from './lib/harness.ts';
 
 /**
@@ -10,7 +14,24 @@ import { record, writeResults, type BenchRecord } from './lib/harness.ts';
  * target >= 1.7x). Peak RSS (process-wide, worker threads included) after the large-model runs
  * (target < 4 GB). Synthetic inputs of each preset's shape. Steps are timed with wall clock after
  * warm-up steps; the figure depends on how busy the machine's cores are (load average noted).
+ * In the same run: the typed-array kernel set (HTPW_KERNELS=js) as the baseline of the default
+ * (WebAssembly SIMD) set, and the PyTorch twin of each preset (../shared/tools/pytorch_twin.py,
+ * 1 thread, batch 64) when /usr/bin/python3 has torch (target: ours >= 0.5x PyTorch).
  */
+const TWIN = join(import.meta.dirname, '..', '..', 'shared', 'tools', 'pytorch_twin.py');
+const PYTHON = '/usr/bin/python3';
+
+/** PyTorch twin samples/s (1 thread, batch 64), or the reason it could not run. */
+function pytorchTwin(preset: 'small' | 'large' | 'kws'): number | string {
+  if (!existsSync(TWIN)) return `no ${TWIN}`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return `${PYTHON} has no torch (apt-get install python3-torch)`;
+  const cfgFile = join(mkdtempSync(join(tmpdir(), 'htpw-twin-')), `${preset}.json`);
+  writeFileSync(cfgFile, JSON.stringify(separableCnnConfig(preset)));
+  const r = spawnSync(PYTHON, [TWIN, cfgFile, '--batch', String(BATCH), '--threads', '1', '--secs', '6'], { encoding: 'utf8' });
+  if (r.status !== 0) return `pytorch twin failed: ${r.stderr.trim().split('\n').pop()}`;
+  return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { train_samples_per_s: number }).train_samples_per_s;
+}
 const BATCH = 64;
 const N = 4096;
 
@@ -61,6 +82,16 @@ const records: BenchRecord[] = [];
 const load0 = loadavg()[0];
 const quick = process.env.HTPW_BENCH_QUICK === '1'; // smoke run of the bench itself
 for (const [preset, steps] of [['small', quick ? 2 : 40], ['kws', quick ? 2 : 40], ['large', quick ? 1 : 8]] as const) {
+  const rates: Record<KernelSetName, number> = { js: 0, simd: 0 };
+  for (const set of ['js', 'simd'] as const) {
+    setKernelSet(set);
+    rates[set] = (await throughput(preset, 1, steps, quick ? 1 : 3)).rate;
+  }
+  setKernelSet(null);
+  records.push(record(`train ${preset} batch ${BATCH}, 1 worker: SIMD vs js kernels`, rates.simd, rates.js, 'samples/s', 'baseline: the typed-array kernel set (HTPW_KERNELS=js), same run'));
+  const twin = quick ? 'skipped in the quick run' : pytorchTwin(preset);
+  if (typeof twin === 'number') records.push(record(`train ${preset} batch ${BATCH}, 1 worker vs PyTorch twin (1 thread)`, rates.simd, twin, 'samples/s', 'baseline: PyTorch CPU twin (same layers and parameter count), same run; target ratio >= 0.5'));
+  else records.push(record(`train ${preset} batch ${BATCH}, 1 worker vs PyTorch twin (1 thread)`, rates.simd, null, 'samples/s', `PyTorch twin skipped: ${twin}`));
   const one = await throughput(preset, 1, steps, quick ? 1 : 3);
   const two = await throughput(preset, 2, steps, quick ? 1 : 3);
   records.push(record(`train ${preset} batch ${BATCH}, 1 worker (in process)`, one.rate, null, 'samples/s'));
