@@ -70,6 +70,27 @@ function cases(rng: Rng): PeerCase[] {
   ];
 }
 
+/** The slice of onnxruntime-web this bench uses. */
+interface OrtTensor { data: unknown }
+interface OrtSession { outputNames: readonly string[]; run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>; release(): Promise<void> }
+interface Ort {
+  env: { wasm: { numThreads: number } };
+  InferenceSession: { create(model: Uint8Array, options: { executionProviders: string[] }): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+}
+
+/**
+ * The peers are devDependencies imported under a computed name, so the project still
+ * type-checks in a tree where `npm install` has not fetched them yet (the bench then says so).
+ */
+async function optionalImport(name: string): Promise<unknown> {
+  try {
+    return await import(name);
+  } catch (e) {
+    throw new Error(`${name} is not installed (npm install): ${(e as Error).message}`);
+  }
+}
+
 function maxDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
   let d = 0;
@@ -91,10 +112,10 @@ async function timeAsyncMs(fn: () => Promise<unknown>, minMs: number): Promise<n
 }
 
 export async function wasmPeers(rng: Rng, records: BenchRecord[]): Promise<void> {
-  await import('@tensorflow/tfjs-backend-wasm');
+  await optionalImport('@tensorflow/tfjs-backend-wasm');
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // one thread, like ours
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-backend-wasm did not initialize');
-  const ort = await import('onnxruntime-web');
+  const ort = (await optionalImport('onnxruntime-web')) as Ort;
   ort.env.wasm.numThreads = 1;
   const T = { maxMs: 700 };
   for (const c of cases(rng)) {
