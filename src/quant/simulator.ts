@@ -9,12 +9,9 @@ import { planArena, type ArenaPlan } from './arena.ts';
 import type { IntModel, IntOp } from './int_model.ts';
 import { addS8 } from './kernels/add_s8.ts';
 import { avgpool1dS8 } from './kernels/avgpool1d_s8.ts';
-import { conv1dS8 } from './kernels/conv1d_s8.ts';
-import { dwconv1dS8 } from './kernels/dwconv1d_s8.ts';
-import { fullyConnectedS8 } from './kernels/fully_connected_s8.ts';
 import { globalAvgpoolS8 } from './kernels/global_avgpool_s8.ts';
+import { s8Kernels } from './kernels/kernel_table.ts';
 import { maxpool1dS8 } from './kernels/maxpool1d_s8.ts';
-import { pwconv1dS8Fast } from './kernels/pwconv1d_s8.ts';
 import type { ConvParams, Dims } from './kernels/types.ts';
 import { dequantizeValue, quantizeValue } from './quantize.ts';
 import { seqShape, shapeSize, validateIntModel } from './validate.ts';
@@ -67,14 +64,15 @@ export function runOp(model: IntModel, op: IntOp, n: number, view: (id: number) 
         actMax: op.actMax,
       };
       const quant = { multiplier: op.requant.multiplier, shift: op.requant.shift, rounding: model.rounding };
+      const kernels = s8Kernels(); // WebAssembly SIMD twins unless HTPW_KERNELS=js (byte-identical)
       if (op.kind === 'conv1d') {
-        conv1dS8(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
+        kernels.conv1d(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
       } else if (op.kind === 'dwconv1d') {
-        dwconv1dS8(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
+        kernels.dwconv1d(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
       } else if (op.kind === 'pwconv1d') {
-        pwconv1dS8Fast(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, outDims, output);
+        kernels.pwconv1d(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, outDims, output);
       } else {
-        fullyConnectedS8(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, { n, l: 1, c: op.outChannels }, output);
+        kernels.fullyConnected(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, { n, l: 1, c: op.outChannels }, output);
       }
       return;
     }

@@ -18,18 +18,14 @@ export function conv1dS8(
   filterDims: FilterDims, filter: Int8Array, bias: Int32Array,
   outputDims: Dims, output: Int8Array,
 ): void {
-  const { stride, dilation, padBefore, padAfter, inputOffset, outputOffset, actMin, actMax } = params;
+  const { stride, dilation, padBefore, inputOffset, outputOffset, actMin, actMax } = params;
+  checkConv1d('conv1dS8', params, inputDims, input, filterDims, filter, bias, outputDims, output);
   const batches = inputDims.n;
   const inLen = inputDims.l;
   const inCh = inputDims.c;
   const outCh = filterDims.out;
   const kSize = filterDims.k;
   const outLen = outputDims.l;
-  check(filterDims.in === inCh && outputDims.c === outCh && outputDims.n === batches, 'conv1dS8', 'dims do not agree');
-  check(outLen === outputLength(inLen, kSize, stride, dilation, padBefore, padAfter), 'conv1dS8', `output length ${outLen} does not match the geometry`);
-  check(filter.length === outCh * kSize * inCh && bias.length === outCh, 'conv1dS8', 'filter / bias size');
-  check(input.length >= batches * inLen * inCh && output.length >= batches * outLen * outCh, 'conv1dS8', 'buffer size');
-  checkClamp('conv1dS8', actMin, actMax);
   const mbqm = requantizer(quant.rounding);
   const { multiplier, shift } = quant;
 
@@ -53,4 +49,16 @@ export function conv1dS8(
       }
     }
   }
+}
+
+/** The argument checks of conv1dS8 (shared with its SIMD twin). */
+export function checkConv1d(kernel: string, params: ConvParams, inputDims: Dims, input: Int8Array, filterDims: FilterDims, filter: Int8Array, bias: Int32Array, outputDims: Dims, output: Int8Array): void {
+  const { n: batches, l: inLen, c: inCh } = inputDims;
+  const { out: outCh, k: kSize } = filterDims;
+  const outLen = outputDims.l;
+  check(filterDims.in === inCh && outputDims.c === outCh && outputDims.n === batches, kernel, 'dims do not agree');
+  check(outLen === outputLength(inLen, kSize, params.stride, params.dilation, params.padBefore, params.padAfter), kernel, `output length ${outLen} does not match the geometry`);
+  check(filter.length === outCh * kSize * inCh && bias.length === outCh, kernel, 'filter / bias size');
+  check(input.length >= batches * inLen * inCh && output.length >= batches * outLen * outCh, kernel, 'buffer size');
+  checkClamp(kernel, params.actMin, params.actMax);
 }

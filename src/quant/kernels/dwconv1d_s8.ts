@@ -17,17 +17,13 @@ export function dwconv1dS8(
   filterDims: FilterDims, filter: Int8Array, bias: Int32Array,
   outputDims: Dims, output: Int8Array,
 ): void {
-  const { stride, dilation, padBefore, padAfter, inputOffset, outputOffset, actMin, actMax } = params;
+  const { stride, dilation, padBefore, inputOffset, outputOffset, actMin, actMax } = params;
+  checkDwconv1d('dwconv1dS8', params, inputDims, input, filterDims, filter, bias, outputDims, output);
   const batches = inputDims.n;
   const inLen = inputDims.l;
   const ch = inputDims.c;
   const kSize = filterDims.k;
   const outLen = outputDims.l;
-  check(filterDims.in === ch && filterDims.out === ch && outputDims.c === ch && outputDims.n === batches, 'dwconv1dS8', 'dims do not agree (depth multiplier must be 1)');
-  check(outLen === outputLength(inLen, kSize, stride, dilation, padBefore, padAfter), 'dwconv1dS8', `output length ${outLen} does not match the geometry`);
-  check(filter.length === kSize * ch && bias.length === ch, 'dwconv1dS8', 'filter / bias size');
-  check(input.length >= batches * inLen * ch && output.length >= batches * outLen * ch, 'dwconv1dS8', 'buffer size');
-  checkClamp('dwconv1dS8', actMin, actMax);
   const mbqm = requantizer(quant.rounding);
   const { multiplier, shift } = quant;
 
@@ -49,4 +45,16 @@ export function dwconv1dS8(
       }
     }
   }
+}
+
+/** The argument checks of dwconv1dS8 (shared with its SIMD twin). */
+export function checkDwconv1d(kernel: string, params: ConvParams, inputDims: Dims, input: Int8Array, filterDims: FilterDims, filter: Int8Array, bias: Int32Array, outputDims: Dims, output: Int8Array): void {
+  const { n: batches, l: inLen, c: ch } = inputDims;
+  const kSize = filterDims.k;
+  const outLen = outputDims.l;
+  check(filterDims.in === ch && filterDims.out === ch && outputDims.c === ch && outputDims.n === batches, kernel, 'dims do not agree (depth multiplier must be 1)');
+  check(outLen === outputLength(inLen, kSize, params.stride, params.dilation, params.padBefore, params.padAfter), kernel, `output length ${outLen} does not match the geometry`);
+  check(filter.length === kSize * ch && bias.length === ch, kernel, 'filter / bias size');
+  check(input.length >= batches * inLen * ch && output.length >= batches * outLen * ch, kernel, 'buffer size');
+  checkClamp(kernel, params.actMin, params.actMax);
 }

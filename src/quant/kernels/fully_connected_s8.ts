@@ -20,14 +20,10 @@ export function fullyConnectedS8(
   outputDims: Dims, output: Int8Array,
 ): void {
   const { inputOffset, outputOffset, actMin, actMax } = params;
+  checkFullyConnected('fullyConnectedS8', params, inputDims, input, filterDims, filter, bias, outputDims, output);
   const batches = inputDims.n;
   const inCh = inputDims.l * inputDims.c;
   const outCh = filterDims.out;
-  check(filterDims.in === inCh && filterDims.k === 1, 'fullyConnectedS8', `filter [${filterDims.out}, ${filterDims.k}, ${filterDims.in}] does not take ${inCh} inputs`);
-  check(outputDims.n === batches && outputDims.l === 1 && outputDims.c === outCh, 'fullyConnectedS8', 'output dims');
-  check(filter.length === outCh * inCh && bias.length === outCh, 'fullyConnectedS8', 'filter / bias size');
-  check(input.length >= batches * inCh && output.length >= batches * outCh, 'fullyConnectedS8', 'buffer size');
-  checkClamp('fullyConnectedS8', actMin, actMax);
   const mbqm = requantizer(quant.rounding);
   const { multiplier, shift } = quant;
 
@@ -44,4 +40,16 @@ export function fullyConnectedS8(
       output[b * outCh + co] = acc;
     }
   }
+}
+
+/** The argument checks of fullyConnectedS8 (shared with its SIMD twin). */
+export function checkFullyConnected(kernel: string, params: ConvParams, inputDims: Dims, input: Int8Array, filterDims: FilterDims, filter: Int8Array, bias: Int32Array, outputDims: Dims, output: Int8Array): void {
+  const batches = inputDims.n;
+  const inCh = inputDims.l * inputDims.c;
+  const outCh = filterDims.out;
+  check(filterDims.in === inCh && filterDims.k === 1, kernel, `filter [${filterDims.out}, ${filterDims.k}, ${filterDims.in}] does not take ${inCh} inputs`);
+  check(outputDims.n === batches && outputDims.l === 1 && outputDims.c === outCh, kernel, 'output dims');
+  check(filter.length === outCh * inCh && bias.length === outCh, kernel, 'filter / bias size');
+  check(input.length >= batches * inCh && output.length >= batches * outCh, kernel, 'buffer size');
+  checkClamp(kernel, params.actMin, params.actMax);
 }

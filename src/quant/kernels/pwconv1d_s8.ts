@@ -42,7 +42,8 @@ export function pwconv1dS8(
   }
 }
 
-function checkPw(kernel: string, params: ConvParams, inputDims: Dims, input: Int8Array, filterDims: FilterDims, filter: Int8Array, bias: Int32Array, outputDims: Dims, output: Int8Array): number {
+/** The argument checks of pwconv1dS8 (shared with its fast and SIMD twins); returns N * L. */
+export function checkPw(kernel: string, params: ConvParams, inputDims: Dims, input: Int8Array, filterDims: FilterDims, filter: Int8Array, bias: Int32Array, outputDims: Dims, output: Int8Array): number {
   const positions = inputDims.n * inputDims.l;
   check(filterDims.in === inputDims.c && filterDims.k === 1, kernel, `filter [${filterDims.out}, ${filterDims.k}, ${filterDims.in}] does not take ${inputDims.c} channels`);
   check(outputDims.n === inputDims.n && outputDims.l === inputDims.l && outputDims.c === filterDims.out, kernel, 'output dims');

@@ -1,0 +1,65 @@
+/**
+ * WebAssembly SIMD twin of conv1d_s8.ts, same arguments, byte-identical output (the reference is
+ * the readable kernel and the test oracle). Accumulators: simd/conv_dot_wasm.ts; requantization:
+ * simd/requantize_wasm.ts. pwconv1d / fully connected are the same dot-product kernel with K = 1.
+ */
+import { ArenaLayout, sharedArena } from '../../core/wasm/index.ts';
+import { checkConv1d } from './conv1d_s8.ts';
+import { requantizeInto, reservePaddedInput, reserveRequantize, roundUp, s8Wasm, writePaddedInput } from './simd/s8_wasm.ts';
+import type { ConvParams, Dims, FilterDims, PerChannelQuantParams } from './types.ts';
+
+const COUT_TILE = 4;
+const LANES16 = 8;
+
+export function conv1dS8Simd(
+  params: ConvParams, quant: PerChannelQuantParams,
+  inputDims: Dims, input: Int8Array,
+  filterDims: FilterDims, filter: Int8Array, bias: Int32Array,
+  outputDims: Dims, output: Int8Array,
+): void {
+  checkConv1d('conv1dS8Simd', params, inputDims, input, filterDims, filter, bias, outputDims, output);
+  convDotS8(params, quant, inputDims.n, inputDims.l, inputDims.c, filterDims.out, filterDims.k, outputDims.l, input, filter, bias, output);
+}
+
+/**
+ * acc[b, o, co] = bias[co] + sum_{k, ci} filter[co, k, ci] * (x[b, o * stride - padBefore + k * dilation, ci] + inputOffset),
+ * then requantized; arguments already checked. The window of an output is `segments` byte runs of
+ * the padded input: one run of K * Cin when dilation is 1 (rows o * stride .. + K are contiguous),
+ * else K runs of Cin, dilation * Cin apart. Filter runs are zero-padded to a multiple of 8.
+ */
+export function convDotS8(
+  params: ConvParams, quant: PerChannelQuantParams,
+  batches: number, inLen: number, inCh: number, outCh: number, kSize: number, outLen: number,
+  input: Int8Array, filter: Int8Array, bias: Int32Array, output: Int8Array,
+): void {
+  const { stride, dilation, padBefore, padAfter, inputOffset } = params;
+  const segments = dilation === 1 ? 1 : kSize;
+  const segLen = dilation === 1 ? kSize * inCh : inCh;
+  const segPad = roundUp(segLen, LANES16);
+  const coutPadded = roundUp(outCh, COUT_TILE);
+  const rows = batches * outLen;
+
+  const layout = new ArenaLayout();
+  const x = reservePaddedInput(layout, batches, inLen, inCh, padBefore, padAfter);
+  const wAt = layout.i8(coutPadded * segments * segPad);
+  const biasAt = layout.i32(coutPadded);
+  const regions = reserveRequantize(layout, rows, coutPadded, outCh);
+  const arena = sharedArena();
+  arena.ensure(layout.end);
+
+  writePaddedInput(x, input, batches, inLen, inCh, padBefore, padAfter, inputOffset);
+  const i8 = arena.i8();
+  i8.fill(0, wAt, wAt + coutPadded * segments * segPad);
+  for (let co = 0; co < outCh; co++) {
+    for (let s = 0; s < segments; s++) {
+      const src = co * kSize * inCh + s * segLen;
+      i8.set(filter.subarray(src, src + segLen), wAt + (co * segments + s) * segPad);
+    }
+  }
+  const i32 = arena.i32();
+  i32.fill(0, biasAt >> 2, (biasAt >> 2) + coutPadded);
+  i32.set(bias.subarray(0, outCh), biasAt >> 2);
+
+  s8Wasm().conv_dot(x.at, wAt, biasAt, regions.accAt, batches, outLen, x.batchBytes, stride * inCh, segments, dilation * inCh, segPad, coutPadded, inputOffset);
+  requantizeInto(regions, rows, coutPadded, outCh, params, quant, output);
+}
