@@ -2,14 +2,17 @@
  * INT8 suite: the pointwise GEMM kernel and the MCU reference simulator.
  *   npm run bench -- int8
  * - INT8 GEMM 256 x 256 x 256 (positions x Cin x Cout, requantization included), in Gop/s
- *   (2 * M * N * K operations): ours (pwconv1dS8Fast) vs our reference loop nest (pwconv1dS8),
- *   and vs a naive float32 triple loop of the same shape.
+ *   (2 * M * N * K operations): the WebAssembly SIMD kernel (pwconv1dS8Simd) and the typed-array
+ *   pwconv1dS8Fast vs our reference loop nest (pwconv1dS8), and vs a naive float32 triple loop.
  * - simulate() latency for one MIT-BIH-beat-sized input (L = 256, 5 separable blocks of
- *   32..64 channels), and simulateBatch throughput.
+ *   32..64 channels), and simulateBatch throughput: the SIMD kernel set (default) vs the js set
+ *   (HTPW_KERNELS=js), measured in the same run; outputs checked byte-identical first.
  */
 import { record, timeMs, writeResults, type BenchRecord } from './lib/harness.ts';
 import { Rng } from '../src/core/rng.ts';
+import { setKernelSet } from '../src/core/wasm/index.ts';
 import { pwconv1dS8, pwconv1dS8Fast } from '../src/quant/kernels/pwconv1d_s8.ts';
+import { pwconv1dS8Simd } from '../src/quant/kernels/pwconv1d_s8_simd.ts';
 import { simulate, simulateBatch } from '../src/quant/simulator.ts';
 import { randomInput, randomIntModel } from '../src/quant/testing/random_model.ts';
 import { planArena } from '../src/quant/arena.ts';
@@ -31,6 +34,9 @@ const outRef = new Int8Array(M * N);
 pwconv1dS8Fast(params, quant, dims, input, fdims, filter, bias, odims, outFast);
 pwconv1dS8(params, quant, dims, input, fdims, filter, bias, odims, outRef);
 if (outFast.some((v, i) => v !== outRef[i])) throw new Error('fast GEMM differs from the reference');
+const outSimd = new Int8Array(M * N);
+pwconv1dS8Simd(params, quant, dims, input, fdims, filter, bias, odims, outSimd);
+if (outSimd.some((v, i) => v !== outRef[i])) throw new Error('SIMD GEMM differs from the reference');
 
 const xf = Float32Array.from(input);
 const wf = Float32Array.from(filter);
@@ -47,6 +53,7 @@ function floatNaive(): void {
 
 const ops = 2 * M * N * K;
 const gops = (ms: number) => ops / (ms * 1e6);
+const tSimd = await timeMs(() => pwconv1dS8Simd(params, quant, dims, input, fdims, filter, bias, odims, outSimd));
 const tFast = await timeMs(() => pwconv1dS8Fast(params, quant, dims, input, fdims, filter, bias, odims, outFast));
 const tRef = await timeMs(() => pwconv1dS8(params, quant, dims, input, fdims, filter, bias, odims, outRef));
 const tFloat = await timeMs(floatNaive);
@@ -61,17 +68,29 @@ const macs = model.ops.reduce((s, op) => {
   if (op.kind === 'fully_connected') return s + op.outChannels * op.inChannels;
   return s;
 }, 0);
-simulate(model, x);
-const tSim = await timeMs(() => simulate(model, x));
 const batch = 64;
 const xb = randomInput(model, 2, batch);
-const tBatch = await timeMs(() => simulateBatch(model, xb, batch));
+/** simulate latency (ms) and simulateBatch time (ms) with one kernel set */
+async function simulation(set: 'js' | 'simd'): Promise<{ one: number; batch: number; out: Int8Array }> {
+  setKernelSet(set);
+  const out = simulateBatch(model, xb, batch);
+  simulate(model, x);
+  const one = await timeMs(() => simulate(model, x));
+  const many = await timeMs(() => simulateBatch(model, xb, batch));
+  setKernelSet(null);
+  return { one, batch: many, out };
+}
+const simJs = await simulation('js');
+const simSimd = await simulation('simd');
+if (simSimd.out.some((v, i) => v !== simJs.out[i])) throw new Error('simulateBatch: the SIMD and js kernel sets differ');
 const desc = `${model.ops.length} ops (${model.ops.map((o) => o.kind).join(',')}), ${(macs / 1e6).toFixed(2)} M MACs, arena ${planArena(model).peakBytes} B`;
 
 const records: BenchRecord[] = [
+  record('int8 GEMM 256x256x256 SIMD vs reference loop', gops(tSimd), gops(tRef), 'Gop/s', 'pwconv1dS8Simd (WebAssembly i32x4.dot_i16x8_s) vs pwconv1dS8 (TFLM-style loop), requantization included'),
+  record('int8 GEMM 256x256x256 SIMD vs typed-array fast', gops(tSimd), gops(tFast), 'Gop/s', 'pwconv1dS8Simd vs pwconv1dS8Fast (float64 SWAR, the js set\'s pointwise)'),
   record('int8 GEMM 256x256x256 fast vs reference loop', gops(tFast), gops(tRef), 'Gop/s', 'pwconv1dS8Fast vs pwconv1dS8 (TFLM-style loop), requantization included'),
   record('int8 GEMM 256x256x256 fast vs float32 naive loop', gops(tFast), gops(tFloat), 'Gop/s', 'baseline: naive float32 triple loop (no requantization)'),
-  record('simulate 1 x L=256 separable CNN latency', tSim * 1000, null, 'us', desc),
-  record('simulateBatch 64 x L=256 throughput', (batch / tBatch) * 1000, null, 'samples/s', desc),
+  record('simulate 1 x L=256 separable CNN latency, SIMD vs js kernels', simSimd.one * 1000, simJs.one * 1000, 'us', `baseline: HTPW_KERNELS=js, same run; ${desc}`),
+  record('simulateBatch 64 x L=256 throughput, SIMD vs js kernels', (batch / simSimd.batch) * 1000, (batch / simJs.batch) * 1000, 'samples/s', `baseline: HTPW_KERNELS=js, same run; target >= 3 x 659 (the js figure of 2026-11-27); ${desc}`),
 ];
 writeResults('int8', records);

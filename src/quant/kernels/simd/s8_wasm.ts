@@ -12,7 +12,7 @@ import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../.
 import type { ConvParams, PerChannelQuantParams } from '../types.ts';
 import { buildConvDot } from './conv_dot_wasm.ts';
 import { buildDepthwise } from './depthwise_wasm.ts';
-import { buildRequantize } from './requantize_wasm.ts';
+import { buildRequantize, GROUP_BYTES, writeChannelTable } from './requantize_wasm.ts';
 
 /** bytes a kernel may read past the end of the input (a v128.load8x8_s at the last position) */
 export const INPUT_SLACK = 16;
@@ -69,11 +69,15 @@ export function writePaddedInput(p: PaddedInput, input: Int8Array, batches: numb
   mem.fill(0, p.at + batches * p.batchBytes, p.at + batches * p.batchBytes + INPUT_SLACK);
 }
 
-/** Arena regions of the requantization: accumulators [rows, accStride] and mult / shift / output. */
-export interface RequantizeRegions { accAt: number; multAt: number; shiftAt: number; outAt: number }
+/** bytes the requantization may write past the output (4 channels per store) */
+const OUTPUT_SLACK = 4;
+
+/** Arena regions of the requantization: accumulators [rows, accStride], per-channel table, output. */
+export interface RequantizeRegions { accAt: number; tableAt: number; outAt: number }
 
 export function reserveRequantize(layout: ArenaLayout, rows: number, accStride: number, channels: number): RequantizeRegions {
-  return { accAt: layout.i32(rows * accStride), multAt: layout.i32(channels), shiftAt: layout.i32(channels), outAt: layout.i8(rows * channels) };
+  const tableBytes = Math.ceil(channels / 4) * GROUP_BYTES;
+  return { accAt: layout.i32(rows * accStride), tableAt: layout.reserve(tableBytes), outAt: layout.i8(rows * channels + OUTPUT_SLACK) };
 }
 
 /**
@@ -82,11 +86,9 @@ export function reserveRequantize(layout: ArenaLayout, rows: number, accStride: 
  */
 export function requantizeInto(regions: RequantizeRegions, rows: number, accStride: number, channels: number, params: ConvParams, quant: PerChannelQuantParams, output: Int8Array): void {
   const arena = sharedArena();
-  const i32 = arena.i32();
-  i32.set(quant.multiplier.subarray(0, channels), regions.multAt >> 2);
-  i32.set(quant.shift.subarray(0, channels), regions.shiftAt >> 2);
+  writeChannelTable(arena.i32(), regions.tableAt, quant.multiplier, quant.shift, channels);
   const wasm = s8Wasm();
   const requantize = quant.rounding === 'single' ? wasm.requantize_single : wasm.requantize_double;
-  requantize(regions.accAt, accStride, regions.outAt, rows, channels, regions.multAt, regions.shiftAt, params.outputOffset, params.actMin, params.actMax);
+  requantize(regions.accAt, accStride, regions.outAt, rows, channels, regions.tableAt, params.outputOffset, params.actMin, params.actMax);
   output.set(arena.i8().subarray(regions.outAt, regions.outAt + rows * channels));
 }
