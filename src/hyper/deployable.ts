@@ -11,6 +11,8 @@
 
 import { decodeContainer, encodeContainer, readContainer, writeContainer, type Blob } from '../util/container.ts';
 import { ArgumentError, FormatError } from '../util/errors.ts';
+import { checkRead } from '../quant/int_model_io.ts';
+import { deployableProblems } from './deployable_problems.ts';
 import type { ActivationTensor, AddOp, IntModel, IntOp, PwConv1dOp } from '../quant/int_model.ts';
 import { selectGeneratedOps, type GeneratedSelection, type GeneratorConfig } from './config.ts';
 import { packSigned, packedBytes, unpackSigned } from './pack.ts';
@@ -343,7 +345,9 @@ function fromContainer(c: { meta: Record<string, unknown>; blobs: Map<string, Bl
         layers.push({ biasQ: i32(section(`layer${l}.biasQ`, 4 * L.cOut)), kMultiplier: i32(p.subarray(0, 4))[0], kExponent: pi8[0], biasExponent: pi8[1] });
       });
     }
-    return { model, generator, layers, weightBits };
+    const dep: Deployable = { model, generator, layers, weightBits };
+    checkRead(source, 'deployable', () => deployableProblems(dep));
+    return dep;
   } catch (e) {
     if (e instanceof FormatError) throw e;
     throw new FormatError(source, `malformed deployable (${(e as Error).message})`);

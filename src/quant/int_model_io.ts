@@ -10,6 +10,7 @@
 import { decodeContainer, encodeContainer, readContainer, writeContainer, type Blob, type Container } from '../util/container.ts';
 import { FormatError } from '../util/errors.ts';
 import { INT_MODEL_VERSION, type IntModel, type IntOp } from './int_model.ts';
+import { intModelProblems } from './validate.ts';
 
 export const INT_MODEL_MAGIC = 'HTPWIMDL';
 
@@ -42,6 +43,8 @@ function join(c: Container, source: string): IntModel {
   const m = c.meta as Record<string, unknown>;
   const fail = (what: string): never => { throw new FormatError(source, `not an IntModel: ${what}`); };
   if (!Array.isArray(m.tensors) || !Array.isArray(m.ops) || typeof m.name !== 'string') fail('missing tensors / ops / name');
+  if (!(m.tensors as unknown[]).every((t) => typeof t === 'object' && t !== null && Array.isArray((t as { shape?: unknown }).shape))) fail('a tensor without a shape list');
+  if (!(m.ops as unknown[]).every((op) => typeof op === 'object' && op !== null)) fail('an op that is not an object');
   const blob = (k: number, field: string): Blob => {
     const b = c.blobs.get(`op${k}.${field}`);
     if (!b) return fail(`op ${k} has no "${field}" blob`);
@@ -57,11 +60,29 @@ function join(c: Container, source: string): IntModel {
     }
     return op as unknown as IntOp;
   });
-  return {
+  const model: IntModel = {
     version: m.version as typeof INT_MODEL_VERSION, name: m.name as string, rounding: m.rounding as IntModel['rounding'],
     tensors: m.tensors as IntModel['tensors'], ops, inputId: m.inputId as number, outputId: m.outputId as number,
     meta: (m.meta ?? {}) as IntModel['meta'],
   };
+  checkRead(source, 'IntModel', () => intModelProblems(model));
+  return model;
+}
+
+/**
+ * A decoded model passes its validator or the read fails: a FormatError naming the file, one line
+ * per problem (every op field in range, shapes and array lengths consistent). A header so far off
+ * that the validator itself trips (a field of the wrong JSON type) is reported the same way.
+ */
+export function checkRead(source: string, kind: string, problemsOf: () => string[]): void {
+  let problems: string[];
+  try {
+    problems = problemsOf();
+  } catch (e) {
+    problems = [`malformed header (${(e as Error).message})`];
+  }
+  if (problems.length === 1) throw new FormatError(source, `not a valid ${kind}: ${problems[0]}`);
+  if (problems.length > 1) throw new FormatError(source, `not a valid ${kind}, ${problems.length} problems:\n  ${problems.join('\n  ')}`);
 }
 
 export function encodeIntModel(model: IntModel): Uint8Array {

@@ -44,8 +44,11 @@ function isInt(x: unknown, lo: number, hi: number): boolean {
   return typeof x === 'number' && Number.isInteger(x) && x >= lo && x <= hi;
 }
 
-/** Every problem found, as readable sentences (empty when the model is valid). */
-export function intModelProblems(model: IntModel): string[] {
+/**
+ * Every problem found, as readable sentences (empty when the model is valid). `generatedEmpty`: a
+ * deployable's view, where generated pointwise ops carry no arrays (synthesis fills them at load).
+ */
+export function intModelProblems(model: IntModel, opts: { generatedEmpty?: boolean } = {}): string[] {
   const problems: string[] = [];
   const bad = (where: string, what: string) => problems.push(`${where}: ${what}`);
   if (model.version !== INT_MODEL_VERSION) bad('model', `version ${model.version}, expected ${INT_MODEL_VERSION}`);
@@ -68,6 +71,7 @@ export function intModelProblems(model: IntModel): string[] {
   for (let k = 0; k < model.ops.length; k++) {
     const op = model.ops[k];
     const w = `op ${k} "${op.name}" (${op.kind})`;
+    if (typeof op.name !== 'string' || op.name === '') bad(w, 'name is not a non-empty string');
     if (names.has(op.name)) bad(w, 'duplicate op name');
     names.add(op.name);
     const inputs = op.kind === 'add' ? [op.input, op.input2] : [op.input];
@@ -88,10 +92,11 @@ export function intModelProblems(model: IntModel): string[] {
       const cout = op.outChannels;
       const cin = op.inChannels;
       if (!isInt(cin, 1, 1 << 24) || !isInt(cout, 1, 1 << 24)) { bad(w, `channels ${cin} -> ${cout} invalid`); continue; }
+      const skipArrays = opts.generatedEmpty === true && op.kind === 'pwconv1d' && op.source === 'generated';
       const wantW = op.kind === 'conv1d' ? cout * op.kernelSize * cin : op.kind === 'dwconv1d' ? op.kernelSize * cin : cout * cin;
-      if (op.weights.length !== wantW) bad(w, `weights have ${op.weights.length} values, expected ${wantW}`);
+      if (!skipArrays && op.weights.length !== wantW) bad(w, `weights have ${op.weights.length} values, expected ${wantW}`);
       for (let i = 0; i < op.weights.length; i++) if (op.weights[i] === -128) { bad(w, `weight ${i} is -128 (symmetric weights are in [-127, 127])`); break; }
-      for (const [field, arr] of [['bias', op.bias], ['multiplier', op.requant.multiplier], ['shift', op.requant.shift], ['weightScales', op.weightScales]] as const) {
+      for (const [field, arr] of skipArrays ? [] : [['bias', op.bias], ['multiplier', op.requant.multiplier], ['shift', op.requant.shift], ['weightScales', op.weightScales]] as const) {
         if (arr.length !== cout) bad(w, `${field} has ${arr.length} entries, expected ${cout}`);
       }
       if (op.bias.length === cout && op.requant.multiplier.length === cout && op.requant.shift.length === cout) {

@@ -120,16 +120,49 @@ export function decodeContainer(bytes: Uint8Array, magic: string, version: numbe
   } catch (e) {
     throw new FormatError(source, `header is not valid JSON (${(e as Error).message})`);
   }
+  const problems = blobTableProblems(header, payloadLen);
+  if (problems.length > 0) throw new FormatError(source, problems.length === 1 ? problems[0] : `${problems.length} problems in the blob table:\n  ${problems.join('\n  ')}`);
   const payloadStart = FIXED_HEADER_BYTES + headerLen;
   const blobs = new Map<string, Blob>();
   for (const entry of header.blobs) {
-    const width = { f32: 4, f64: 8, i32: 4, u32: 4, i16: 2, i8: 1, u8: 1 }[entry.dtype];
-    if (width === undefined) throw new FormatError(source, `blob "${entry.name}" has unknown dtype "${entry.dtype}"`);
-    const end = entry.offset + entry.length * width;
-    if (entry.offset < 0 || end > payloadLen) throw new FormatError(source, `blob "${entry.name}" extends past the payload`);
+    const end = entry.offset + entry.length * DTYPE_BYTES[entry.dtype];
     blobs.set(entry.name, makeBlob(entry.dtype, bytes.subarray(payloadStart + entry.offset, payloadStart + end)));
   }
   return { meta: header.meta, blobs };
+}
+
+const DTYPE_BYTES: Record<DType, number> = { f32: 4, f64: 8, i32: 4, u32: 4, i16: 2, i8: 1, u8: 1 };
+
+/**
+ * The blob table must describe exactly the layout encodeContainer writes: uniquely named entries
+ * of a known dtype and a whole number of elements, in order, each at the first 8-byte boundary
+ * after the previous one (so none overlaps another or leaves the payload), the last ending at the
+ * payload's end. The CRC only proves the bytes are the ones written; this proves they describe
+ * one blob each. Every problem, one sentence each (empty when the table is sound).
+ */
+function blobTableProblems(header: unknown, payloadLen: number): string[] {
+  const h = header as { meta?: unknown; blobs?: unknown };
+  if (typeof h !== 'object' || h === null || typeof h.meta !== 'object' || h.meta === null || Array.isArray(h.meta)) return ['header has no "meta" object'];
+  if (!Array.isArray(h.blobs)) return ['header has no "blobs" list'];
+  const problems: string[] = [];
+  const names = new Set<string>();
+  let end = 0;
+  h.blobs.forEach((e: Partial<BlobEntry> | null, i: number) => {
+    const name = typeof e?.name === 'string' ? e.name : null;
+    const w = `blob ${i}${name === null ? '' : ` "${name}"`}`;
+    if (typeof e !== 'object' || e === null || name === null) return void problems.push(`${w}: not an entry with a name`);
+    if (names.has(name)) problems.push(`${w}: duplicate name`);
+    names.add(name);
+    const width = DTYPE_BYTES[e.dtype as DType];
+    if (width === undefined) return void problems.push(`${w}: unknown dtype "${String(e.dtype)}"`);
+    if (!Number.isSafeInteger(e.length) || e.length! < 0) return void problems.push(`${w}: length ${JSON.stringify(e.length)} is not a whole number of elements`);
+    const expected = Math.ceil(end / BLOB_ALIGN) * BLOB_ALIGN;
+    if (e.offset !== expected) problems.push(`${w}: offset ${JSON.stringify(e.offset)}, expected ${expected} (blobs are stored in order, 8-byte aligned, without overlap)`);
+    end = expected + e.length! * width;
+    if (end > payloadLen) problems.push(`${w}: ends at byte ${end}, past the payload (${payloadLen} bytes)`);
+  });
+  if (problems.length === 0 && end !== payloadLen && !(h.blobs.length === 0 && payloadLen === 0)) problems.push(`the blobs end at byte ${end} of a ${payloadLen}-byte payload (unaccounted bytes)`);
+  return problems;
 }
 
 /** Atomically write a container file. */
