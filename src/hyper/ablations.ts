@@ -32,7 +32,7 @@ function realBias(model: IntModel, op: PwConv1dOp): Float32Array {
 
 /**
  * Rank-r truncated SVD W ~ B A (B [m, r], A [r, n]) by block power iteration on W^T W with
- * Gram-Schmidt re-orthonormalization (deterministic start). Returns B = W A^T, A orthonormal rows.
+ * Gram-Schmidt re-orthonormalization (twice, deterministic start). Returns B = W A^T, A orthonormal rows.
  */
 export function lowRank(W: Float64Array, m: number, n: number, r: number, iterations = 60): { A: Float64Array; B: Float64Array } {
   const k = Math.min(r, m, n);
@@ -40,7 +40,9 @@ export function lowRank(W: Float64Array, m: number, n: number, r: number, iterat
   for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) Q[j * n + i] = Math.sin(1 + 7.3 * j + 1.7 * i * (j + 1)) + (i === j ? 1 : 0);
   const orth = () => {
     for (let j = 0; j < k; j++) {
-      for (let p = 0; p < j; p++) {
+      // projected out twice: when W has rank < k the j-th vector is rounding noise, and one
+      // pass leaves it far from orthogonal to the others (then B A != W at full rank)
+      for (let pass = 0; pass < 2; pass++) for (let p = 0; p < j; p++) {
         let d = 0;
         for (let i = 0; i < n; i++) d += Q[j * n + i] * Q[p * n + i];
         for (let i = 0; i < n; i++) Q[j * n + i] -= d * Q[p * n + i];

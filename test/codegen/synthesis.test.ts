@@ -13,6 +13,7 @@ import { deployableFromIntModel, serializeFlashSections } from '../../src/hyper/
 import { quantizePwTo4Bit } from '../../src/hyper/ablations.ts';
 import { randomIntModel, randomInput } from '../../src/quant/testing/random_model.ts';
 import { chainModel } from '../../src/codegen/testing/shape_models.ts';
+import type { IntModel } from '../../src/quant/int_model.ts';
 import { FAMILIES, familyCase, flipFlashBit, prepare, runHost } from './helpers.ts';
 
 const gcc = hasHostGcc();
@@ -33,6 +34,35 @@ function emittedSections(source: string): Map<string, Uint8Array> {
   return out;
 }
 
+/**
+ * The bias the C stores for a stored op: bias[o] - zp_in * (sum of output channel o's weights),
+ * so that sum w (x - zp_in) + bias = sum w x + folded. Weight layouts of int_model.ts: depthwise
+ * [K, C]; conv [Cout, K, Cin], pointwise and fully connected [Cout, Cin].
+ */
+function expectedFoldedBias(model: IntModel, opName: string): Int32Array {
+  const op = model.ops.find((o) => o.name === opName);
+  if (!op || !('weights' in op)) throw new Error(`no weighted op ${opName}`);
+  const zp = model.tensors[op.input].zeroPoint;
+  const cOut = op.bias.length;
+  const perChannel = op.weights.length / cOut;
+  return Int32Array.from(op.bias, (b, o) => {
+    let sum = 0;
+    for (let t = 0; t < perChannel; t++) sum += op.kind === 'dwconv1d' ? op.weights[t * cOut + o] : op.weights[o * perChannel + t];
+    return b - zp * sum;
+  });
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function i32le(v: Int32Array): Uint8Array {
+  const bytes = new Uint8Array(4 * v.length);
+  const dv = new DataView(bytes.buffer);
+  v.forEach((x, i) => dv.setInt32(4 * i, x, true));
+  return bytes;
+}
+
 describe('exportC(deployable): the flash arrays are the sections of serializeFlashSections', () => {
   for (const [name, knobs] of FAMILIES) {
     it(`${name}: same names, order, sizes and bytes (stored biases folded); total = accountBytes`, () => {
@@ -42,11 +72,14 @@ describe('exportC(deployable): the flash arrays are the sections of serializeFla
       const got = emittedSections(files.get('fx.c')!);
       expect([...got.keys()]).toEqual([...want.keys()]);
       expect(layout.flashSymbols.map((f) => f.section)).toEqual([...want.keys()]);
+      let folded = 0;
       for (const [section, bytes] of want) {
         if (/\.bias$/.test(section) && !section.startsWith('gen')) {
-          expect(got.get(section)!.length, section).toBe(bytes.length); // folded bias: same int32 size
+          expect(got.get(section), section).toEqual(i32le(expectedFoldedBias(dep.model, section.slice(0, -'.bias'.length))));
+          if (!bytesEqual(got.get(section)!, bytes)) folded++;
         } else expect(got.get(section), section).toEqual(bytes);
       }
+      expect(folded, 'stored biases that folding changed (input zero point != 0)').toBeGreaterThan(0);
       expect(layout.weightBytes).toBe(accountBytes(dep).flash.total);
       expect(layout.generatedLayers).toBe(dep.layers.length);
       const h = files.get('fx.h')!;

@@ -67,12 +67,19 @@ describe('evaluate', () => {
     const idx = splitIndices(ds, 'test');
     const f = modelScores(m, ds, idx).scores;
     const q = modelScores(intModel, ds, idx).scores;
-    let err = 0, mag = 0;
-    for (let i = 0; i < f.length; i++) {
-      err = Math.max(err, Math.abs(f[i] - q[i]));
-      mag = Math.max(mag, Math.abs(f[i]));
-    }
-    expect(err).toBeLessThan(0.2 * mag + 0.05);
+    // a float model of another seed: the distance a wrong or unrelated integer model would have
+    const other = modelScores(new SeparableCnn(separableCnnConfig('small', { ...TINY, numClasses: 4, inputLength: ds.shape[1], inputChannels: ds.shape[2], seed: 4 })), ds, idx).scores;
+    const relRms = (a: Float32Array) => {
+      let se = 0, sf = 0;
+      for (let i = 0; i < f.length; i++) {
+        se += (a[i] - f[i]) ** 2;
+        sf += f[i] ** 2;
+      }
+      return Math.sqrt(se / sf);
+    };
+    // measured: 0.057 of the logits' RMS (untrained model, 64 calibration examples)
+    expect(relRms(q)).toBeLessThan(0.1);
+    expect(relRms(other)).toBeGreaterThan(0.5);
     expect(evaluate(intModel, ds, { resamples: 100 }).modelKind).toBe('int');
   });
 });

@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readResults } from '../../src/eval/results.ts';
 import { runPipeline } from '../../src/pipeline/run.ts';
-import { tmp } from './helpers.ts';
+import { loadPredictions } from '../../src/pipeline/evaluate.ts';
+import { expectRecordMatchesPredictions, tmp } from './helpers.ts';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/speech-commands');
 
@@ -20,11 +21,16 @@ describe('keyword spotting (kws12) through the same path', () => {
     for (const r of records) {
       expect(r.task).toBe('kws12');
       expect(r.classes).toHaveLength(12);
-      expect(r.metrics.accuracy.lo).toBeLessThanOrEqual(r.metrics.accuracy.hi);
       expect((r.config.evaluation as { kind: string }).kind).toBe('multiclass');
+      expectRecordMatchesPredictions(r, loadPredictions(out, r.id));
     }
+    // the three models were evaluated on the same test clips
+    const index = loadPredictions(out, records[0].id).index;
+    for (const r of records) expect(loadPredictions(out, r.id).index).toEqual(index);
     expect(records[2].config.knobs).toMatchObject({ dz: 6, dh: 16, rank: 4 });
-    expect(existsSync(join(out, 'c', 'htpw.c'))).toBe(true);
+    const c = readFileSync(join(out, 'c', 'htpw.c'), 'utf8');
+    expect(c).toContain('int htpw_init(void) {');
+    expect(c).toContain('int htpw_invoke(const int8_t *input, int8_t *output) {');
     expect(s.gcc).toBe('skipped');
   }, 60_000);
 });
