@@ -1,9 +1,8 @@
-import { UsageError } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { FormatError, ArgumentError, ResourceError } from '../util/errors.ts';
+import { describeFailure, USAGE_EXIT } from './failure.ts';
 
-const USAGE_EXIT = 2;
-const FAILURE_EXIT = 1;
+/** `--debug` anywhere on the command line, or HTPW_DEBUG=1: print the stack of a failure. */
+const DEBUG_FLAG = '--debug';
 
 function overview(): string {
   const width = Math.max(8, ...COMMANDS.map((c) => c.name.length));
@@ -12,15 +11,18 @@ function overview(): string {
     'hypertinypw: train, compress (HyperTinyPW) and deploy TinyML 1-D CNNs to microcontrollers',
     '',
     'usage: hypertinypw <command> [options]      hypertinypw <command> --help',
+    '       any command takes --debug (or HTPW_DEBUG=1) to print the stack of a failure',
     '',
     'commands:',
     ...lines,
   ].join('\n');
 }
 
-/** Run the CLI with `argv` (without node and script); returns the exit code. */
+/** Run the CLI with `argv` (without node and script); returns the exit code. Every failure is
+ * one line on stderr, "hypertinypw <command>: <file or argument>: <problem>" (see failure.ts). */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const debug = argv.includes(DEBUG_FLAG) || process.env.HTPW_DEBUG === '1';
+  const [name, ...rest] = argv.filter((a) => a !== DEBUG_FLAG);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
     return name === undefined ? USAGE_EXIT : 0;
@@ -37,15 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ArgumentError) {
-      console.error(`hypertinypw ${name}: ${e.message}`);
-      return USAGE_EXIT;
-    }
-    if (e instanceof FormatError || e instanceof ResourceError) {
-      console.error(`hypertinypw ${name}: ${e.message}`);
-      return FAILURE_EXIT;
-    }
-    throw e;
+    const { message, exitCode } = describeFailure(e);
+    console.error(`hypertinypw ${name}: ${message}`);
+    if (debug) console.error(e instanceof Error ? e.stack : e);
+    return exitCode;
   }
 }
 

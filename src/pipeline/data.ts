@@ -24,7 +24,7 @@ import { loadApnea } from '../data/apnea/load.ts';
 import { loadPtbxl } from '../data/ptbxl/load.ts';
 import { Rng } from '../core/rng.ts';
 import { withRrChannels } from '../nn/features.ts';
-import { ArgumentError } from '../util/errors.ts';
+import { ArgumentError, FormatError } from '../util/errors.ts';
 import type { Calibration } from './stages.ts';
 
 export const TASKS = ['mitbih-aami', 'mitbih-aami5', 'mitbih-binary', 'kws12', 'apnea', 'ptbxl', 'ptbxl-lead2'] as const;
@@ -93,7 +93,7 @@ function mitbihTaskOf(task: TaskName): 'aami' | 'aami5' | 'binary' {
 }
 
 export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}): Dataset {
-  if (!existsSync(dir)) throw new ArgumentError('data', `data directory ${dir} does not exist`);
+  if (!existsSync(dir)) throw new FormatError(dir, 'no such data directory');
   if (opts.contextMinutes && task !== 'apnea') throw new ArgumentError('data', `context minutes apply to the apnea task only, not ${task}`);
   if (task === 'kws12') {
     return loadSpeechCommands({

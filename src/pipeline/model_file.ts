@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { CHECKPOINT_MAGIC, loadCheckpoint, loadModel } from '../nn/checkpoint.ts';
 import { loadHyperModel } from '../hyper/hyper_model.ts';
-import { ArgumentError } from '../util/errors.ts';
+import { FormatError } from '../util/errors.ts';
 import type { Evaluable } from './evaluate.ts';
 import { readIntegerModel } from './variants.ts';
 
@@ -18,7 +18,7 @@ export function modelFileKind(path: string): ModelFileKind {
   if (head === CHECKPOINT_MAGIC) return 'checkpoint';
   if (head === 'HTPWIMDL') return 'int-model';
   if (head === 'HTPWDEPL') return 'deployable';
-  throw new ArgumentError('model file', `${path} is not a checkpoint, IntModel or Deployable (magic "${head}")`);
+  throw new FormatError(path, `not a model file (.ckpt or .htpw): its first bytes are ${JSON.stringify(head)}`);
 }
 
 export function loadAnyModel(path: string): { kind: ModelFileKind; model: Evaluable } {

@@ -37,7 +37,7 @@ import type { Deployable } from '../hyper/deployable.ts';
 import type { SeparableCnn, SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
 import type { TrainConfig } from '../nn/trainer.ts';
 import type { IntModel } from '../quant/int_model.ts';
-import { ArgumentError } from '../util/errors.ts';
+import { ArgumentError, FormatError } from '../util/errors.ts';
 import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable } from './evaluate.ts';
 import { readBackbone, storeBackbone, type BackboneKind } from './backbones.ts';
@@ -115,12 +115,12 @@ export interface SweepJob {
 }
 
 export function readSweepConfig(path: string): SweepConfig {
-  if (!existsSync(path)) throw new ArgumentError('sweep', `config file ${path} does not exist`);
+  if (!existsSync(path)) throw new FormatError(path, 'no such file or directory');
   let c: SweepConfig;
   try {
     c = JSON.parse(readFileSync(path, 'utf8')) as SweepConfig;
   } catch (e) {
-    throw new ArgumentError('sweep', `config file ${path} is not valid JSON (${(e as Error).message})`);
+    throw new FormatError(path, `not a sweep config: not valid JSON (${(e as Error).message})`);
   }
   if (typeof c.out !== 'string') throw new ArgumentError('sweep', `${path}: "out" (output directory) is required`);
   checkTask(c.task);

@@ -123,6 +123,6 @@ describe('writeReport and the report command on a synthetic sweep', () => {
     expect(readFileSync(join(dir, 'rep', 'report.md'), 'utf8')).toMatch(/line 12 is incomplete/);
     await expect(reportCommand.run([path])).rejects.toThrow(UsageError);
     await expect(reportCommand.run([path, '--out', dir, '--bogus', '1'])).rejects.toThrow(/unknown option --bogus/);
-    await expect(reportCommand.run([join(dir, 'missing.jsonl'), '--out', dir])).rejects.toThrow(/does not exist/);
+    await expect(reportCommand.run([join(dir, 'missing.jsonl'), '--out', dir])).rejects.toThrow(/no such file or directory/);
   });
 });

@@ -103,6 +103,6 @@ describe('the run job, end to end on the demo data (tiny settings)', () => {
 
   it('eval rejects a file that is no model', async () => {
     const code = await main(['eval', s.files.summary, '--task', 'mitbih-aami', '--data', DEMO_MITDB]);
-    expect(code).toBe(2);
+    expect(code).toBe(1);
   });
 });

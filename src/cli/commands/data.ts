@@ -1,3 +1,4 @@
+import { FormatError } from '../../util/errors.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minuteLabels } from '../../data/apnea/labels.ts';
@@ -39,7 +40,7 @@ function stats(name: string | undefined, dir: string, p: ReturnType<typeof parse
     case 'apnea-ecg': {
       const out: Record<string, { A: number; N: number }> = {};
       const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.apn')).sort() : [];
-      if (files.length === 0) throw new UsageError(`data stats apnea-ecg: no .apn label file in ${dir}`);
+      if (files.length === 0) throw new FormatError(dir, 'no .apn label file');
       for (const f of files) {
         const labels = minuteLabels(readAnnotationFile(join(dir, f)), 100, join(dir, f));
         out[f.replace(/\.apn$/, '')] = { A: labels.filter((v) => v === 1).length, N: labels.filter((v) => v === 0).length };
@@ -51,10 +52,10 @@ function stats(name: string | undefined, dir: string, p: ReturnType<typeof parse
       if (!db) {
         const found = findPtbxlDatabase(dir);
         db = found.path;
-        if (found.others.length) process.stderr.write(`data stats ptb-xl: using ${db} (also here: ${found.others.join(', ')}; --database to choose)\n`);
+        if (found.others.length) process.stderr.write(`hypertinypw data: using ${db} (also here: ${found.others.join(', ')}; --database to choose)\n`);
       }
       const stPath = join(dir, 'scp_statements.csv');
-      for (const f of [db, stPath]) if (!existsSync(f)) throw new UsageError(`data stats ptb-xl: ${f} does not exist`);
+      for (const f of [db, stPath]) if (!existsSync(f)) throw new FormatError(f, 'no such file or directory');
       const rows = parsePtbxlDatabase(readFileSync(db, 'utf8'), db);
       const st = parseScpStatements(readFileSync(stPath, 'utf8'), stPath);
       const out = ['train', 'val', 'test'].map((split) => ({ split, records: 0, unlabeled: 0, ...Object.fromEntries(PTBXL_SUPERCLASSES.map((c) => [c, 0])) })) as Record<string, number | string>[];
@@ -70,7 +71,7 @@ function stats(name: string | undefined, dir: string, p: ReturnType<typeof parse
     case 'speech-commands':
       return speechCommandsStats(dir);
     default:
-      throw new UsageError(`data stats: unknown dataset "${name}" (mitbih, apnea-ecg, ptb-xl, speech-commands)`);
+      throw new UsageError(`stats: unknown dataset "${name}" (mitbih, apnea-ecg, ptb-xl, speech-commands)`);
   }
 }
 
@@ -81,6 +82,7 @@ export const dataCommand: Command = {
   async run(args: string[]): Promise<number> {
     const p = parseArgs(args, ['json', 'quiet']);
     const [sub, name] = p.positional;
+    if (sub !== 'stats' && sub !== 'download') throw new UsageError(sub === undefined ? 'missing subcommand: stats or download (see --help)' : `unknown subcommand "${sub}" (stats, download)`);
     const dir = stringFlag(p, 'dir');
     if (!dir) throw new UsageError('--dir <path> is required');
     if (sub === 'stats') {
@@ -90,11 +92,11 @@ export const dataCommand: Command = {
     }
     if (sub === 'download') {
       checkKnownFlags(p, ['dir', 'base-url', 'quiet']);
-      if (!name || !(name in PHYSIONET_DATABASES)) throw new UsageError(`data download: unknown dataset "${name}" (mitbih, apnea-ecg, ptb-xl)`);
+      if (!name || !(name in PHYSIONET_DATABASES)) throw new UsageError(`download: unknown dataset "${name}" (mitbih, apnea-ecg, ptb-xl)`);
       const r = await downloadDataset({ dataset: name as keyof typeof PHYSIONET_DATABASES, dir, baseUrl: stringFlag(p, 'base-url'), quiet: p.flags.has('quiet') });
       console.log(JSON.stringify(r));
       return 0;
     }
-    throw new UsageError(`data: unknown subcommand "${sub}" (stats, download)`);
+    throw new UsageError(`unknown subcommand "${sub}" (stats, download)`);
   },
 };

@@ -1,3 +1,4 @@
+import { FormatError } from '../../util/errors.ts';
 import { existsSync } from 'node:fs';
 import { splitIndices, type Dataset } from '../../data/dataset.ts';
 import { argmaxRows, predictLogits } from '../../nn/batch.ts';
@@ -68,7 +69,7 @@ export const quantizeCommand: Command = {
     checkKnownFlags(p, ['data', 'task', 'method', 'calib', 'percentile', 'calib-examples', 'epochs', 'lr', 'batch-size', 'rounding', 'qat-dir', 'cache', 'rr', 'quiet', 'out']);
     const ckpt = p.positional[0];
     if (ckpt === undefined) throw new UsageError('quantize needs a <checkpoint> argument');
-    if (!existsSync(ckpt)) throw new UsageError(`checkpoint ${ckpt} does not exist`);
+    if (!existsSync(ckpt)) throw new FormatError(ckpt, 'no such file or directory');
     const data = stringFlag(p, 'data');
     const out = stringFlag(p, 'out');
     const task = stringFlag(p, 'task', 'aami');

@@ -1,3 +1,4 @@
+import { FormatError } from '../../util/errors.ts';
 import { existsSync } from 'node:fs';
 import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
 import { readResults } from '../../eval/results.ts';
@@ -27,8 +28,9 @@ export const reportCommand: Command = {
     const input = p.positional[0];
     const out = stringFlag(p, 'out');
     if (out === undefined) throw new UsageError('--out <dir> is required');
-    if (!existsSync(input)) throw new UsageError(`results file "${input}" does not exist`);
+    if (!existsSync(input)) throw new FormatError(input, 'no such file or directory');
     const { records, warnings } = readResults(input);
+    if (records.length === 0) throw new FormatError(input, `no complete result record${warnings.length ? ` (${warnings[0]})` : ' (empty file)'}`);
     for (const w of warnings) console.error(`warning: ${w}`);
     const { reportPath, files } = writeReport(records, out, { title: stringFlag(p, 'title'), source: input, warnings });
     console.log(`${reportPath} (${records.length} models, ${files.length} files)`);

@@ -1,3 +1,4 @@
+import { FormatError } from '../../util/errors.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
 import { readSweepConfig, runSweep, sweepJobs } from '../../pipeline/sweep.ts';
@@ -6,10 +7,10 @@ import { writeResultsMd } from '../../pipeline/results_md.ts';
 import { removeDeadTemps } from '../../util/atomic_write.ts';
 import { lockDirectory } from '../../util/lock.ts';
 
-/** The reading guide's Markdown, or nothing; a missing file is a usage error. */
+/** The reading guide's Markdown, or nothing. */
 function readingOf(path: string | undefined): string[] {
   if (!path) return [];
-  if (!existsSync(path)) throw new UsageError(`--reading: ${path} does not exist`);
+  if (!existsSync(path)) throw new FormatError(path, 'no such file or directory (--reading)');
   return [readFileSync(path, 'utf8').trim()];
 }
 

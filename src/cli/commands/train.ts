@@ -1,3 +1,4 @@
+import { FormatError } from '../../util/errors.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitIndices } from '../../data/dataset.ts';
@@ -78,11 +79,11 @@ export const trainCommand: Command = {
     const cfgPath = stringFlag(p, 'config');
     let file: TrainFileConfig = {};
     if (cfgPath !== undefined) {
-      if (!existsSync(cfgPath)) throw new UsageError(`config file ${cfgPath} does not exist`);
+      if (!existsSync(cfgPath)) throw new FormatError(cfgPath, 'no such file or directory');
       try {
         file = JSON.parse(readFileSync(cfgPath, 'utf8')) as TrainFileConfig;
       } catch (e) {
-        throw new UsageError(`config file ${cfgPath} is not valid JSON (${(e as Error).message})`);
+        throw new FormatError(cfgPath, `not a training config: not valid JSON (${(e as Error).message})`);
       }
     }
     const data = stringFlag(p, 'data', file.data);
