@@ -30,11 +30,11 @@ describe('deployable files', () => {
     const bytes = encodeDeployable(randomDeployable(12).deployable);
     const flipped = bytes.slice();
     flipped[bytes.length - 5] ^= 0x10;
-    expect(() => decodeDeployable(flipped, 'x.depl')).toThrow(FormatError);
-    expect(() => decodeDeployable(bytes.subarray(0, bytes.length - 3), 'x.depl')).toThrow(/truncated/);
+    expect(() => decodeDeployable(flipped, 'x.htpw')).toThrow(FormatError);
+    expect(() => decodeDeployable(bytes.subarray(0, bytes.length - 3), 'x.htpw')).toThrow(/truncated/);
     const magic = bytes.slice();
     magic[0] = 'X'.charCodeAt(0);
-    expect(() => decodeDeployable(magic, 'x.depl')).toThrow(/not a HTPWDEPL/);
+    expect(() => decodeDeployable(magic, 'x.htpw')).toThrow(/not a HTPWDEPL/);
   });
 });
 
@@ -75,7 +75,7 @@ describe('packed-byte accounting', () => {
 
   it('the bytes command prints the table for deployable and IntModel files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'htpw-bytes-'));
-    const dep = join(dir, 'm.depl');
+    const dep = join(dir, 'm.htpw');
     writeDeployable(dep, separableDeployable(2).deployable);
     const imdl = join(dir, 'm.imdl');
     writeFileSync(imdl, encodeIntModel(separableModel(2)));

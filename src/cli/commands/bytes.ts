@@ -5,17 +5,18 @@ import { decodeDeployable, DEPLOYABLE_MAGIC } from '../../hyper/deployable.ts';
 import { accountBytes, formatByteTable } from '../../hyper/bytes.ts';
 import { decodeIntModel, INT_MODEL_MAGIC } from '../../quant/int_model_io.ts';
 
-/** `hypertinypw bytes <file> [--json] [--alias-scratch]`: the packed-byte flash / RAM table. */
+/** `hypertinypw bytes <model.htpw> [--json] [--alias-scratch]`: the packed-byte flash / RAM table. */
 export const bytesCommand: Command = {
   name: 'bytes',
-  summary: 'packed-byte flash / RAM accounting of a deployable or an IntModel file',
+  summary: 'packed-byte flash / RAM accounting of a model file (.htpw: deployable or IntModel)',
   help: [
-    'usage: hypertinypw bytes <file.depl | file.imdl> [--json] [--alias-scratch]',
+    'usage: hypertinypw bytes <model.htpw> [--json] [--alias-scratch]',
     '',
     'Prints the flash bytes by category (generator trunk / heads, bases, codes, gains, kept PW1,',
     'stored PW, stem, depthwise, classifier, biases, requantization) and the RAM bytes (activation',
-    'arena, PW cache, synthesis scratch), computed from the model itself. A deployable file',
-    `(magic ${DEPLOYABLE_MAGIC}) or an IntModel file (magic ${INT_MODEL_MAGIC}, every weight stored INT8).`,
+    'arena, PW cache, synthesis scratch), computed from the model itself. <model.htpw> holds a',
+    `Deployable (magic ${DEPLOYABLE_MAGIC}) or an IntModel (magic ${INT_MODEL_MAGIC}, every weight stored INT8),`,
+    'told apart by the magic.',
     '',
     '  --json           print the account as JSON',
     '  --alias-scratch  count the synthesis scratch inside the activation arena (it runs before inference)',

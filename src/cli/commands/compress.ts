@@ -7,7 +7,7 @@ import { writeDeployable } from '../../hyper/deployable.ts';
 import { HyperModel, loadHyperModel } from '../../hyper/hyper_model.ts';
 
 /**
- * `hypertinypw compress <checkpoint> --out <model.htpd> --data <mitdb dir>`: a HyperModel (or
+ * `hypertinypw compress <checkpoint.ckpt> --out <model.htpw> --data <mitdb dir>`: a HyperModel (or
  * trained low-rank) checkpoint written by trainHyperModel -> deployable file + byte table.
  * The generator knobs are the checkpoint's (meta.extra.hyper); --knobs only checks them.
  */
@@ -15,7 +15,7 @@ export const compressCommand: Command = {
   name: 'compress',
   summary: 'compress a HyperTinyPW checkpoint into a deployable (generator + codes + INT8 backbone)',
   help: [
-    'usage: hypertinypw compress <checkpoint> --out <model.htpd> --data <mitdb dir> [--task aami|binary|apnea|ptbxl|...]',
+    'usage: hypertinypw compress <checkpoint.ckpt> --out <model.htpw> --data <mitdb dir> [--task aami|binary|apnea|ptbxl|...]',
     '                             [--calib N] [--knobs dz,dh,r] [--rounding double|single] [--name NAME]',
     '',
     'Folds the BatchNorm after each generated PW into the stored generator (gains or the next',

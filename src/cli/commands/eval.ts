@@ -6,12 +6,12 @@ import { loadAnyModel } from '../../pipeline/model_file.ts';
 
 const HELP = `hypertinypw eval: evaluate a model file the protocol's way
 
-usage: hypertinypw eval <model file> --task <task> [--data <dir>] [--json] [--resamples N] [--seed S]
+usage: hypertinypw eval <model.ckpt | model.htpw> --task <task> [--data <dir>] [--json] [--resamples N] [--seed S]
        hypertinypw eval --compare <results dir> <idA> <idB> [--json]
 
-<model file> is a float checkpoint ('HTPWCKPT', run in float), an IntModel ('HTPWIMDL', run in the
-bit-exact simulator) or a Deployable ('HTPWDEPL', synthesized in TypeScript first), told apart by
-its magic. Decision thresholds are tuned on the validation split only and applied frozen to test;
+The model is a float checkpoint (.ckpt, 'HTPWCKPT', run in float) or an integer model (.htpw: an
+IntModel 'HTPWIMDL', run in the bit-exact simulator, or a Deployable 'HTPWDEPL', synthesized in
+TypeScript first), told apart by its magic. Decision thresholds are tuned on the validation split only and applied frozen to test;
 metrics (macro-F1, accuracy, balanced accuracy, per-class F1, confusion; argmax metrics too)
 carry seeded percentile bootstrap 95% CIs (default 1000 resamples).
 --compare runs a paired bootstrap of macro-F1 (and accuracy) between two models of a sweep or run
@@ -45,7 +45,7 @@ export const evalCommand: Command = {
       }
       return 0;
     }
-    if (p.positional.length !== 1) throw new UsageError('expected one <model file>');
+    if (p.positional.length !== 1) throw new UsageError('expected one <model.ckpt | model.htpw>');
     const task = checkTask(stringFlag(p, 'task') ?? (() => { throw new UsageError('--task is required'); })());
     const data = stringFlag(p, 'data', defaultDataDir(task).dir)!;
     const { kind, model } = loadAnyModel(p.positional[0]);

@@ -11,9 +11,9 @@ import { writeFileAtomic } from '../../util/atomic_write.ts';
 export const exportCCommand: Command = {
   name: 'export-c',
   summary: 'print a Deployable or an IntModel as C99 (header, model source, kernels, synthesis) for a microcontroller',
-  help: `usage: hypertinypw export-c <file> --out <dir> [--prefix NAME] [--no-dsp] [--kernels native|cmsis-nn]
+  help: `usage: hypertinypw export-c <model.htpw> --out <dir> [--prefix NAME] [--no-dsp] [--kernels native|cmsis-nn]
 
-<file> is a Deployable ('HTPWDEPL': generated pointwise layers are synthesized in C by
+<model.htpw> is a Deployable ('HTPWDEPL': generated pointwise layers are synthesized in C by
 <prefix>_init from the packed flash sections) or an IntModel ('HTPWIMDL': every weight stored).
 Writes <prefix>.h (API: <prefix>_init, <prefix>_invoke, size / scale / zero-point macros),
 <prefix>.c (the flash sections as const arrays in .rodata.htpw.* sections, static arena, RAM cache,

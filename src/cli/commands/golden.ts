@@ -12,9 +12,9 @@ import type { IntModel } from '../../quant/int_model.ts';
 export const goldenCommand: Command = {
   name: 'golden',
   summary: 'write golden vectors (inputs, every layer output, outputs) as C headers and JSON',
-  help: `usage: hypertinypw golden <file> --out <dir> [--cases N] [--seed S] [--input FILE] [--prefix NAME] [--kernels native|cmsis-nn]
+  help: `usage: hypertinypw golden <model.htpw> --out <dir> [--cases N] [--seed S] [--input FILE] [--prefix NAME] [--kernels native|cmsis-nn]
 
-<file> is a Deployable ('HTPWDEPL', synthesized in TypeScript first) or an IntModel ('HTPWIMDL').
+<model.htpw> is a Deployable ('HTPWDEPL', synthesized in TypeScript first) or an IntModel ('HTPWIMDL').
 Runs the simulator with per-layer dumps on N seeded random int8 inputs (default 3) and writes
 <prefix>_golden.h, <prefix>_golden.json, <prefix>_golden_test.c (a checking program for the C
 from export-c, built with -DHTPW_LAYER_HOOK=<prefix>_golden_hook) and, with generated layers,

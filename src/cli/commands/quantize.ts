@@ -23,7 +23,7 @@ import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Co
 const HELP = `hypertinypw quantize: quantize a trained checkpoint to an INT8 IntModel (.htpw)
 
 usage:
-  hypertinypw quantize <checkpoint> --data <dir> --task <aami|binary|apnea|ptbxl|...> --method <ptq|qat> --out <model.htpw> [options]
+  hypertinypw quantize <checkpoint.ckpt> --data <dir> --task <aami|binary|apnea|ptbxl|...> --method <ptq|qat> --out <model.htpw> [options]
 
 options:
   --data <dir>             MIT-BIH directory (e.g. data/demo/mitdb)
@@ -68,7 +68,7 @@ export const quantizeCommand: Command = {
     const p = parseArgs(args, ['rr', 'quiet']);
     checkKnownFlags(p, ['data', 'task', 'method', 'calib', 'percentile', 'calib-examples', 'epochs', 'lr', 'batch-size', 'rounding', 'qat-dir', 'cache', 'rr', 'quiet', 'out']);
     const ckpt = p.positional[0];
-    if (ckpt === undefined) throw new UsageError('quantize needs a <checkpoint> argument');
+    if (ckpt === undefined) throw new UsageError('quantize needs a <checkpoint.ckpt> argument');
     if (!existsSync(ckpt)) throw new FormatError(ckpt, 'no such file or directory');
     const data = stringFlag(p, 'data');
     const out = stringFlag(p, 'out');

@@ -80,7 +80,7 @@ export function loadMitbihBeats(opts: { dir: string; cacheDir?: string; onRecord
   const beat = beatOptionsOf(opts);
   const key = JSON.stringify({ v: CACHE_VERSION, beat, files: fingerprint(opts.dir) });
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
-  const cacheFile = opts.cacheDir ? join(opts.cacheDir, `mitbih-${hash}.htpw`) : undefined;
+  const cacheFile = opts.cacheDir ? join(opts.cacheDir, `mitbih-${hash}.htds`) : undefined;
   if (cacheFile && existsSync(cacheFile)) {
     try {
       const c = readContainer(cacheFile, CACHE_MAGIC, CACHE_VERSION);
