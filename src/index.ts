@@ -88,3 +88,11 @@ export {
 export { loadAnyModel, modelFileKind, type ModelFileKind } from './pipeline/model_file.ts';
 export { runSweep, sweepJobs, readSweepConfig, DEFAULT_SWEEP, type SweepConfig, type SweepJob, type SweepOptions, type SweepSummary } from './pipeline/sweep.ts';
 export { runPipeline, formatRunSummary, type RunOptions, type RunSummary } from './pipeline/run.ts';
+
+// --- interop: scijs ndarray in and out (views where the layout allows) ---
+export { Tensor } from './core/tensor.ts';
+export { fromNdarray, toNdarray } from './core/create.ts';
+export {
+  datasetFromNdarrays, datasetToNdarrays, predictNdarray, simulateNdarray,
+  type NdarrayDatasetOptions, type DatasetNdarrays,
+} from './interop/ndarray.ts';
