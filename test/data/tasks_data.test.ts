@@ -8,7 +8,6 @@ import { findPtbxlDatabase, loadPtbxl, parsePtbxlDatabase, parseScpStatements, s
 import { readAnnotationFile } from '../../src/data/wfdb/annotation.ts';
 import { splitIndices } from '../../src/data/dataset.ts';
 import { dataCommand } from '../../src/cli/commands/data.ts';
-import { UsageError } from '../../src/cli/command.ts';
 import { ArgumentError } from '../../src/util/errors.ts';
 import { FIXTURES, SHARED, SHARED_ON, tempDir } from './helpers.ts';
 
@@ -120,7 +119,7 @@ describe('PTB-XL task data (fixture: 12 real rows, synthetic records)', () => {
     }
     expect(JSON.parse(lines.join('\n')).test.records).toBe(rows.filter((r) => r.stratFold === 10).length);
     await expect(dataCommand.run(['stats', 'ptb-xl', '--dir', tempDir()])).rejects.toThrow(/no ptbxl_database/);
-    await expect(dataCommand.run(['stats', 'apnea-ecg', '--dir', tempDir()])).rejects.toThrow(UsageError);
+    await expect(dataCommand.run(['stats', 'apnea-ecg', '--dir', tempDir()])).rejects.toThrow(/no .apn label file/);
   });
 
   it.skipIf(!SHARED_ON)('the shared folder as it is: stats from ptbxl_database_ecgid1-547.csv (opt-in)', async () => {
