@@ -1,7 +1,8 @@
 /**
  * Pareto plot: flash bytes (log x) against macro-F1 (y) with 95% CI error bars, one colour and
  * marker per variant, a legend, the Pareto front (fewest bytes for a given macro-F1) as a step
- * line, and a label beside each point placed to avoid other labels, markers and the frame.
+ * line, and a label beside each point placed to avoid other labels, markers and the frame. Points
+ * drawn at almost the same x with overlapping intervals are set a few pixels apart (dodge).
  */
 
 import { esc, linearTicks, logTicks, marker, r2, svgDocument, text, textWidth, variantStyle } from './svg.ts';
@@ -53,6 +54,27 @@ export interface ParetoOptions {
   height?: number;
   /** legend order (variants not listed follow in first-seen order) */
   variantOrder?: string[];
+  /** a caveat printed under the title, e.g. that the points rest on few test examples */
+  note?: string;
+}
+
+/** Horizontal offsets (px) that set apart points drawn within `gap` px of each other whose
+ * intervals overlap, so their CI bars stand side by side instead of on top of each other. */
+export function dodge(xs: number[], ranges: [number, number][], gap = 10, step = 7): number[] {
+  const order = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
+  const out = new Array<number>(xs.length).fill(0);
+  let group: number[] = [];
+  const flush = () => {
+    group.forEach((i, k) => (out[i] = (k - (group.length - 1) / 2) * step));
+    group = [];
+  };
+  for (const i of order) {
+    const clash = group.some((j) => xs[i] - xs[j] < gap && ranges[i][0] <= ranges[j][1] && ranges[j][0] <= ranges[i][1]);
+    if (group.length > 0 && !clash) flush();
+    group.push(i);
+  }
+  flush();
+  return out;
 }
 
 export function paretoSvg(points: ParetoPoint[], opts: ParetoOptions): string {
@@ -64,6 +86,7 @@ export function paretoSvg(points: ParetoPoint[], opts: ParetoOptions): string {
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
   const body: string[] = [];
   body.push(text(M.left, 24, opts.title, { size: 15, weight: 'bold' }));
+  if (opts.note) body.push(text(M.left, 39, opts.note, { size: 11, fill: '#a01010' }));
   if (points.length === 0) {
     body.push(text(W / 2, H / 2, 'no results', { anchor: 'middle', size: 14 }));
     return svgDocument(W, H, body, opts.title);
@@ -122,17 +145,19 @@ export function paretoSvg(points: ParetoPoint[], opts: ParetoOptions): string {
     }
   }
   const S = 6;
-  for (const p of points) {
-    const x = X(p.x), st = variantStyle(p.variant, order);
-    body.push(`<line x1="${r2(x)}" y1="${r2(Y(p.lo))}" x2="${r2(x)}" y2="${r2(Y(p.hi))}" stroke="${st.color}" stroke-width="1.5"/>`);
-    for (const v of [p.lo, p.hi]) body.push(`<line x1="${r2(x - 4)}" y1="${r2(Y(v))}" x2="${r2(x + 4)}" y2="${r2(Y(v))}" stroke="${st.color}" stroke-width="1.5"/>`);
-    obstacles.push({ x0: x - 4, y0: Y(p.hi), x1: x + 4, y1: Y(p.lo) });
-  }
+  const offsets = dodge(points.map((p) => X(p.x)), points.map((p) => [Y(p.hi), Y(p.lo)]));
+  const PX = (i: number) => X(points[i].x) + offsets[i];
+  points.forEach((p, i) => {
+    const x = PX(i), st = variantStyle(p.variant, order);
+    body.push(`<line x1="${r2(x)}" y1="${r2(Y(p.lo))}" x2="${r2(x)}" y2="${r2(Y(p.hi))}" stroke="${st.color}" stroke-width="1.5" stroke-opacity="0.8"/>`);
+    for (const v of [p.lo, p.hi]) body.push(`<line x1="${r2(x - 3)}" y1="${r2(Y(v))}" x2="${r2(x + 3)}" y2="${r2(Y(v))}" stroke="${st.color}" stroke-width="1.5" stroke-opacity="0.8"/>`);
+    obstacles.push({ x0: x - 3, y0: Y(p.hi), x1: x + 3, y1: Y(p.lo) });
+  });
   points.forEach((p, i) => {
     const st = variantStyle(p.variant, order);
     const onFront = front.includes(i);
-    body.push(marker(st.marker, X(p.x), Y(p.y), S, st.color, onFront ? '' : 'fill-opacity="0.75"'));
-    obstacles.push({ x0: X(p.x) - S - 1, y0: Y(p.y) - S - 1, x1: X(p.x) + S + 1, y1: Y(p.y) + S + 1 });
+    body.push(marker(st.marker, PX(i), Y(p.y), S, st.color, onFront ? '' : 'fill-opacity="0.75"'));
+    obstacles.push({ x0: PX(i) - S - 1, y0: Y(p.y) - S - 1, x1: PX(i) + S + 1, y1: Y(p.y) + S + 1 });
   });
 
   // labels: greedy placement, largest-first by y so crowded top points get first pick
@@ -143,7 +168,7 @@ export function paretoSvg(points: ParetoPoint[], opts: ParetoOptions): string {
   for (const i of byY) {
     const p = points[i];
     if (!p.label) continue;
-    const x = X(p.x), y = Y(p.y), w = textWidth(p.label, FS), h = FS + 2;
+    const x = PX(i), y = Y(p.y), w = textWidth(p.label, FS), h = FS + 2;
     const cands: [number, number][] = [];
     for (const dist of [9, 16, 26]) {
       cands.push([x + dist, y - h / 2], [x - dist - w, y - h / 2], [x + dist - 2, y - dist - h + 2], [x + dist - 2, y + dist - 2], [x - w / 2, y - dist - h], [x - w / 2, y + dist], [x - dist - w + 2, y - dist - h + 2], [x - dist - w + 2, y + dist - 2]);

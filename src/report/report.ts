@@ -67,6 +67,25 @@ export function configLabel(r: ResultRecord): string {
   return s.length > 48 ? `${s.slice(0, 45)}...` : s;
 }
 
+/** "<variant> <config>" for legends and titles, without a config label that only repeats the
+ * variant's words ("PW stored INT8", not "PW stored INT8 PW INT8"). */
+export function modelLabel(variantLabel: string, config: string): string {
+  const words = new Set(variantLabel.toLowerCase().split(/[\s()]+/).filter(Boolean));
+  const redundant = config.toLowerCase().split(/\s+/).filter(Boolean).every((w) => words.has(w));
+  return redundant ? variantLabel : `${variantLabel} ${config}`;
+}
+
+/** Below this many test examples a plot says so on its face. */
+export const FEW_TEST_EXAMPLES = 100;
+
+/** The caveat for plots of models evaluated on fewer than FEW_TEST_EXAMPLES test examples, or ''. */
+export function fewTestExamplesNote(rs: ResultRecord[]): string {
+  const ns = rs.map((r) => (r.config.evaluation as { nTest?: unknown } | undefined)?.nTest).filter((n): n is number => typeof n === 'number');
+  if (ns.length === 0) return '';
+  const n = Math.min(...ns);
+  return n < FEW_TEST_EXAMPLES ? `only ${n} test examples (< ${FEW_TEST_EXAMPLES}): intervals are wide, differences say little` : '';
+}
+
 function variantRank(v: string): number {
   const i = (KNOWN_VARIANTS as readonly string[]).indexOf(v);
   return i >= 0 ? i : KNOWN_VARIANTS.length;
@@ -170,10 +189,11 @@ function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: Rep
     return { variant: rs[0].variant, label: `${configLabel(rs[0])}${seeds}`, flash: mean(rs, (r) => r.flash.total), ram: mean(rs, (r) => r.ram.total), y: mean(rs, mF1), lo: mean(rs, (r) => ci(r).lo), hi: mean(rs, (r) => ci(r).hi) };
   });
   const paretoFile = `pareto-${tslug}.svg`;
-  writeFileAtomic(join(outDir, paretoFile), paretoSvg(pooled.map((q) => ({ variant: q.variant, label: q.label, x: q.flash, y: q.y, lo: q.lo, hi: q.hi })), { title: `${task}: macro-F1 vs flash`, variantOrder }));
+  const note = fewTestExamplesNote(sorted) || undefined;
+  writeFileAtomic(join(outDir, paretoFile), paretoSvg(pooled.map((q) => ({ variant: q.variant, label: q.label, x: q.flash, y: q.y, lo: q.lo, hi: q.hi })), { title: `${task}: macro-F1 vs flash`, variantOrder, note }));
   files.push(join(outDir, paretoFile));
   const memFile = `memory-${tslug}.svg`;
-  writeFileAtomic(join(outDir, memFile), paretoSvg(pooled.map((q) => ({ variant: q.variant, label: q.label, x: q.flash + q.ram, y: q.y, lo: q.lo, hi: q.hi })), { title: `${task}: macro-F1 vs flash + RAM`, variantOrder, xLabel: 'flash + RAM (bytes, log scale; 1 kB = 1000 B)' }));
+  writeFileAtomic(join(outDir, memFile), paretoSvg(pooled.map((q) => ({ variant: q.variant, label: q.label, x: q.flash + q.ram, y: q.y, lo: q.lo, hi: q.hi })), { title: `${task}: macro-F1 vs flash + RAM`, variantOrder, note, xLabel: 'flash + RAM (bytes, log scale; 1 kB = 1000 B)' }));
   files.push(join(outDir, memFile));
   md.push(`![${task} Pareto plot](${paretoFile}) ![${task} macro-F1 vs flash + RAM](${memFile})`, '');
   md.push('_Plots: one point per variant and configuration, seeds pooled (mean macro-F1 over the seeds; bars: the mean of the per-seed 95% intervals, over whole test records where recorded). The table below lists every seed._', '');
@@ -216,7 +236,7 @@ function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: Rep
     if (withCm.length === 0) continue;
     const best = withCm.reduce((a, b) => (mF1(b) > mF1(a) ? b : a));
     const file = `confusion-${tslug}-${slug(v)}.svg`;
-    writeFileAtomic(join(outDir, file), confusionSvg(best.confusion!, best.classes, `${task}: ${variantStyle(v).label} ${configLabel(best)} (test)`));
+    writeFileAtomic(join(outDir, file), confusionSvg(best.confusion!, best.classes, `${task}: ${modelLabel(variantStyle(v).label, configLabel(best))} (test${fewTestExamplesNote([best]) ? `, only ${best.confusion!.flat().reduce((a, b) => a + b, 0)} examples` : ''})`));
     files.push(join(outDir, file));
     md.push(`![confusion matrix, ${v}](${file})`, '');
   }
@@ -226,7 +246,7 @@ function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: Rep
     const file = `curves-${tslug}.svg`;
     writeFileAtomic(
       join(outDir, file),
-      curvesSvg(withCurves.map((r) => ({ variant: r.variant, label: `${variantStyle(r.variant, variantOrder).label} ${configLabel(r)}${new Set(withCurves.map((x) => x.seed)).size > 1 ? ` s${r.seed}` : ''}`, points: r.curves! })), `${task}: training curves`, variantOrder),
+      curvesSvg(withCurves.map((r) => ({ variant: r.variant, label: `${modelLabel(variantStyle(r.variant, variantOrder).label, configLabel(r))}${new Set(withCurves.map((x) => x.seed)).size > 1 ? ` s${r.seed}` : ''}`, points: r.curves! })), `${task}: training curves`, variantOrder),
     );
     files.push(join(outDir, file));
     md.push(`![training curves](${file})`, '');
