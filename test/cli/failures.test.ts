@@ -1,5 +1,5 @@
 /**
- * Every subcommand, given a missing file, an empty file, a truncated file, a file of the wrong
+ * Every subcommand (the list is checked against COMMANDS), given a missing file, an empty file, a truncated file, a file of the wrong
  * kind and a bad flag, fails with one line on stderr (naming the file or the flag) and exit code
  * 2 (the command line is wrong) or 1 (the file is missing or wrong). Runs main() in-process with console
  * captured, so no subprocess start-up per case; one spawned case checks the real binary and
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { COMMANDS } from '../../src/cli/commands/index.ts';
 import { saveCheckpoint } from '../../src/nn/checkpoint.ts';
 import { SeparableCnn, separableCnnConfig, type ModelSpec } from '../../src/nn/models/separable_cnn.ts';
 import { writeIntegerModel } from '../../src/pipeline/variants.ts';
@@ -97,6 +98,7 @@ const CASES: Case[] = [
   { command: 'eval', args: ['FILE', '--task', 'mitbih-aami', ...data], kind: 'intModel', wrong: () => valid.results },
   { command: 'export-c', args: ['FILE', '--out', join(out, 'c')], kind: 'intModel', wrong: () => valid.checkpoint },
   { command: 'golden', args: ['FILE', '--out', join(out, 'g')], kind: 'intModel', wrong: () => valid.checkpoint },
+  { command: 'inspect', args: ['FILE', '--out', join(out, 'i')], kind: 'intModel', wrong: () => valid.results },
   { command: 'quantize', args: ['FILE', ...data, '--method', 'ptq', '--out', join(out, 'q.htpw')], kind: 'checkpoint', wrong: () => valid.intModel },
   { command: 'report', args: ['FILE', '--out', join(out, 'r')], kind: 'results', wrong: () => valid.intModel },
   { command: 'sweep', args: ['FILE', '--out', join(out, 's'), '--dry-run'], kind: 'config', wrong: () => valid.intModel },
@@ -122,6 +124,9 @@ async function expectOneLine(args: string[], code: number, mentions: string): Pr
 }
 
 describe('every subcommand fails with one line and the right exit code', () => {
+  it('covers every subcommand', () => {
+    expect(CASES.map((c) => c.command).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+  });
   for (const c of CASES) {
     it(`${c.command}: missing, empty, truncated and wrong-kind file; bad flag`, async () => {
       const missing = f('does-not-exist');
@@ -143,16 +148,27 @@ describe('every subcommand fails with one line and the right exit code', () => {
   });
 });
 
-describe('the real binary', () => {
-  it('prints one line and exit 1 for a missing file; --debug and HTPW_DEBUG=1 add the stack', () => {
+describe('the stack is for --debug only', () => {
+  it('--debug and HTPW_DEBUG=1 add the stack to the one line', async () => {
     const missing = f('nope.htpw');
-    const plain = spawnSync(process.execPath, ['bin/hypertinypw.mjs', 'bytes', missing], { encoding: 'utf8' });
-    expect(plain.status).toBe(RUNTIME);
-    expect(plain.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^hypertinypw bytes: ${missing}: .*ENOENT`))]);
-    const debug = spawnSync(process.execPath, ['bin/hypertinypw.mjs', 'bytes', missing, '--debug'], { encoding: 'utf8' });
-    expect(debug.status).toBe(RUNTIME);
-    expect(debug.stderr).toMatch(/\n\s+at /);
-    const env = spawnSync(process.execPath, ['bin/hypertinypw.mjs', 'bytes', missing], { encoding: 'utf8', env: { ...process.env, HTPW_DEBUG: '1' } });
-    expect(env.stderr).toMatch(/\n\s+at /);
-  }, 60_000);
+    const plain = await cli(['bytes', missing]);
+    expect(plain.stderr).toHaveLength(1);
+    const debug = await cli(['bytes', missing, '--debug']);
+    expect(debug.stderr[0]).toBe(plain.stderr[0]);
+    expect(debug.stderr.slice(1).join('\n')).toMatch(/^\s+at /m);
+    process.env.HTPW_DEBUG = '1';
+    try {
+      const env = await cli(['bytes', missing]);
+      expect(env.stderr.slice(1).join('\n')).toMatch(/^\s+at /m);
+    } finally {
+      delete process.env.HTPW_DEBUG;
+    }
+  });
+
+  it('the real binary prints the same one line and exit code 1 for a missing file', () => {
+    const missing = f('nope.htpw');
+    const r = spawnSync(process.execPath, ['bin/hypertinypw.mjs', 'bytes', missing], { encoding: 'utf8' });
+    expect(r.status).toBe(RUNTIME);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^hypertinypw bytes: ${missing}: .*ENOENT`))]);
+  }, 240_000);
 });
