@@ -6,6 +6,7 @@ import { diagnoseRecords, formatDiagnosis } from '../../src/data/apnea/diagnosis
 import { loadApnea } from '../../src/data/apnea/load.ts';
 import { findPtbxlDatabase, loadPtbxl, parsePtbxlDatabase, parseScpStatements, superclassTargets } from '../../src/data/ptbxl/load.ts';
 import { readAnnotationFile } from '../../src/data/wfdb/annotation.ts';
+import { parseHeader } from '../../src/data/wfdb/header.ts';
 import { splitIndices } from '../../src/data/dataset.ts';
 import { dataCommand } from '../../src/cli/commands/data.ts';
 import { ArgumentError } from '../../src/util/errors.ts';
@@ -207,5 +208,28 @@ describe('the shared folders as they are (labels and rows, no signals)', () => {
     const { loadTask } = await import('../../src/pipeline/data.ts');
     expect(() => loadTask('apnea', join(SHARED, 'apnea-ecg'))).toThrow(/no Apnea-ECG record with \.hea, \.dat and \.apn.*data download apnea-ecg/);
     expect(() => loadTask('ptbxl', join(SHARED, 'ptb-xl'))).toThrow(/ptbxl_database_ecgid1-547\.csv lists records but .*00001_lr\.hea is missing/);
+  });
+
+  it.skipIf(!SHARED_ON)('the real Apnea-ECG headers have the layout the loader reads, and every labelled minute lies inside the signal (opt-in)', () => {
+    const dir = join(SHARED, 'apnea-ecg');
+    for (const r of ['a01', 'a02']) {
+      const h = parseHeader(readFileSync(join(dir, `${r}.hea`), 'latin1'), r);
+      expect([h.fs, h.nSignals, h.signals[0].format, h.signals[0].gain, h.signals[0].adcResolution], r).toEqual([100, 1, 16, 200, 12]);
+      const l = minuteLabels(readAnnotationFile(join(dir, `${r}.apn`)), h.fs, r);
+      expect(l.every((v) => v >= 0), r).toBe(true);
+      expect(l.length * 6000, r).toBeLessThanOrEqual(h.nSamples!);
+      expect(h.nSamples! - l.length * 6000, `${r}: unlabelled tail`).toBeLessThan(10 * 6000);
+    }
+  });
+
+  it.skipIf(!SHARED_ON)('every database row names a 100 Hz record PhysioNet lists in RECORDS (opt-in)', () => {
+    const d = join(SHARED, 'ptb-xl');
+    const listed = new Set(readFileSync(join(d, 'RECORDS'), 'utf8').split(/\r?\n/).filter((l) => l.startsWith('records100/')));
+    expect(listed.size).toBeGreaterThan(21_800); // ecg_id 1-21837 (the shared copy lacks the newline after the last 100 Hz line)
+    for (const f of ['ptbxl_database_ecgid1-547.csv', 'ptbxl_database_filtered3028_arianasatryan.csv']) {
+      const rows = parsePtbxlDatabase(readFileSync(join(d, f), 'utf8'), f);
+      const missing = rows.filter((r) => !listed.has(r.filenameLr));
+      expect(missing.map((r) => r.filenameLr), f).toEqual([]);
+    }
   });
 });
