@@ -75,7 +75,7 @@ export { exportC, exportCWithLayout, type ExportCOptions, type CLayout } from '.
 export { goldenFiles, goldenCases } from './codegen/golden.ts';
 
 // --- pipeline: the orchestration ---
-export { TASKS, loadTask, defaultDataDir, calibrationOf, describeDataset, type TaskName } from './pipeline/data.ts';
+export { TASKS, loadTask, defaultDataDir, calibrationOf, describeDataset, contextMinutesOf, type TaskName } from './pipeline/data.ts';
 export { smallPresetOf, largePresetOf, knobBaseOf } from './pipeline/data.ts';
 export {
   evaluate, modelScores, resultRecord, savePredictions, loadPredictions, compareModels, taskKindOf,

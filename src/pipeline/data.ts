@@ -8,6 +8,8 @@
  *   kws12          Speech Commands 12 classes, official validation / testing lists, MFCC [49, 10]
  *   apnea          Apnea-ECG per-minute apnea / normal, one lead at 100 Hz [6000, 1]; release
  *                  set (a, b, c records; val = held-out records) / x01-x35 (released answers)
+ *   apnea-5min     the same labels, each minute with two neighbouring minutes on either side
+ *                  [30000, 1] (the 5-minute window of the adjacent-segment models in the literature)
  *   ptbxl          PTB-XL superdiagnostic NORM/MI/STTC/CD/HYP (multi-label), 100 Hz, 12 leads
  *                  [1000, 12]; strat_fold 1-8 / 9 / 10
  *   ptbxl-lead2    the same with lead II only [1000, 1] (the single-lead TinyML setting)
@@ -27,7 +29,7 @@ import { withRrChannels } from '../nn/features.ts';
 import { ArgumentError, FormatError } from '../util/errors.ts';
 import type { Calibration } from './stages.ts';
 
-export const TASKS = ['mitbih-aami', 'mitbih-aami5', 'mitbih-binary', 'kws12', 'apnea', 'ptbxl', 'ptbxl-lead2'] as const;
+export const TASKS = ['mitbih-aami', 'mitbih-aami5', 'mitbih-binary', 'kws12', 'apnea', 'apnea-5min', 'ptbxl', 'ptbxl-lead2'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** Repository root (src/pipeline/../..). */
@@ -53,7 +55,7 @@ export function taskOfFlag(name: string): TaskName {
 
 /** The nn preset of a task's small model. */
 export function smallPresetOf(task: TaskName): 'small' | 'kws' | 'apnea' | 'ptbxl' {
-  return task === 'kws12' ? 'kws' : task === 'apnea' ? 'apnea' : task.startsWith('ptbxl') ? 'ptbxl' : 'small';
+  return task === 'kws12' ? 'kws' : task.startsWith('apnea') ? 'apnea' : task.startsWith('ptbxl') ? 'ptbxl' : 'small';
 }
 
 /** The nn preset of a task's large reference CNN (kws12 has none of its own: its sweep widens 'kws'). */
@@ -67,13 +69,23 @@ export function knobBaseOf(task: TaskName): 'mitbih' | 'apnea' | 'ptbxl' {
   return task.startsWith('mitbih') ? 'mitbih' : task.startsWith('ptbxl') ? 'ptbxl' : 'apnea';
 }
 
+/** Minutes of neighbouring context on each side of the labelled minute of an Apnea-ECG task (0 for the others). */
+export function contextMinutesOf(task: TaskName): number {
+  return task === 'apnea-5min' ? 2 : 0;
+}
+
+/** Forward + backward cost of one example relative to an MIT-BIH beat (measured: configs/README.md), for run estimates. */
+export function exampleCostOf(task: TaskName): number {
+  return task.startsWith('apnea') ? 6 * (2 * contextMinutesOf(task) + 1) : task.startsWith('ptbxl') ? 3 : 1;
+}
+
 /**
  * The default data directory of a task: for MIT-BIH the full database beside the repository when
  * it exists, else the bundled demo; for kws12 ../shared/data/speech-commands.
  */
 export function defaultDataDir(task: TaskName): { dir: string; demo: boolean } {
   if (task === 'kws12') return { dir: SHARED_SPEECH, demo: false };
-  if (task === 'apnea') return { dir: SHARED_APNEA, demo: false };
+  if (task.startsWith('apnea')) return { dir: SHARED_APNEA, demo: false };
   if (task === 'ptbxl' || task === 'ptbxl-lead2') return { dir: SHARED_PTBXL, demo: false };
   return existsSync(join(SHARED_MITDB, '100.hea')) ? { dir: SHARED_MITDB, demo: false } : { dir: DEMO_MITDB, demo: true };
 }
@@ -81,7 +93,7 @@ export function defaultDataDir(task: TaskName): { dir: string; demo: boolean } {
 export interface LoadTaskOptions {
   cacheDir?: string;
   onProgress?: (msg: string) => void;
-  /** apnea: minutes of neighbouring context on each side of the labelled minute (default 0) */
+  /** apnea tasks: minutes of neighbouring context on each side of the labelled minute (default contextMinutesOf(task)) */
   contextMinutes?: number;
   /** MIT-BIH: append the RR channels to every beat (nn/features.ts; default true) */
   rr?: boolean;
@@ -94,15 +106,15 @@ function mitbihTaskOf(task: TaskName): 'aami' | 'aami5' | 'binary' {
 
 export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}): Dataset {
   if (!existsSync(dir)) throw new FormatError(dir, 'no such data directory');
-  if (opts.contextMinutes && task !== 'apnea') throw new ArgumentError('data', `context minutes apply to the apnea task only, not ${task}`);
+  if (opts.contextMinutes && !task.startsWith('apnea')) throw new ArgumentError('data', `context minutes apply to the apnea tasks only, not ${task}`);
   if (task === 'kws12') {
     return loadSpeechCommands({
       dir, seed: 0,
       onProgress: opts.onProgress ? (d, t) => { if (d === t || d % 500 === 0) opts.onProgress!(`speech commands: ${d}/${t} clips`); } : undefined,
     });
   }
-  if (task === 'apnea') {
-    return loadApnea({ dir, seed: 0, contextMinutes: opts.contextMinutes, onRecord: opts.onProgress ? (r, d, t) => opts.onProgress!(`apnea-ecg: record ${r} (${d}/${t})`) : undefined });
+  if (task.startsWith('apnea')) {
+    return loadApnea({ dir, seed: 0, contextMinutes: opts.contextMinutes ?? contextMinutesOf(task), onRecord: opts.onProgress ? (r, d, t) => opts.onProgress!(`apnea-ecg: record ${r} (${d}/${t})`) : undefined });
   }
   if (task === 'ptbxl' || task === 'ptbxl-lead2') {
     return loadPtbxl({

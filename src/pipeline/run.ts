@@ -30,7 +30,7 @@ import type { SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
 import { quantizeInput } from '../quant/simulator.ts';
 import { writeReport } from '../report/report.ts';
 import { writeFileAtomic } from '../util/atomic_write.ts';
-import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
+import { checkTask, defaultDataDir, describeDataset, exampleCostOf, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { taskLines } from './task_lines.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable, type Evaluation } from './evaluate.ts';
 import { floatBytes, intBytes, knobsOf, modelConfigFor, pwInt8, quantizeModel, trainFloat, trainHyper, writeIntegerModel } from './variants.ts';
@@ -122,8 +122,7 @@ export async function runPipeline(o: RunOptions = {}): Promise<RunSummary> {
   const largeEpochs = o.largeEpochs ?? (small ? 15 : 3);
   const resamples = o.resamples ?? (o.quick ? 200 : 1000);
   const nEval = splitIndices(ds, 'val').length + splitIndices(ds, 'test').length;
-  // per-example cost relative to an MIT-BIH beat (forward + backward, measured: configs/README.md)
-  const cost = task === 'apnea' ? 6 : task.startsWith('ptbxl') ? 3 : 1;
+  const cost = exampleCostOf(task);
   const est = cost * estimateSeconds(nTrain, nEval, epochs, hyperEpochs, qatEpochs, large, largeEpochs);
   log(`  ${nTrain} training examples; small CNN ${epochs} epochs, HyperTinyPW ${hyperEpochs} epochs, QAT ${qatEpochs} epochs${large ? `, large float CNN ${largeEpochs} epochs` : ''}; estimated ${fmt(est)}${small || !task.startsWith('mitbih') ? '' : ` (full dataset: the long run; --data ${'data/demo/mitdb'} runs the ~4-minute demo)`}`);
 

@@ -20,7 +20,7 @@ const ci = (m: { value: number; lo: number; hi: number }) => `${m.value.toFixed(
 export function taskLines(ds: Dataset, ev: Evaluation): TaskLines {
   const out: TaskLines = { lines: [], detail: {} };
   if (ev.metrics.macroAuc) out.lines.push(`macro-AUC ${ci(ev.metrics.macroAuc)}`);
-  if (ds.name === 'apnea-ecg') {
+  if (ds.name.startsWith('apnea-ecg')) {
     const p = ev.predictions;
     const d = diagnoseRecords(p.index.map((i) => ds.group[i]), ds.groupNames, p.yTrue, p.yPred);
     out.lines.push(formatDiagnosis(d));

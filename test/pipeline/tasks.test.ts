@@ -10,7 +10,8 @@ import { loadPredictions, modelScores } from '../../src/pipeline/evaluate.ts';
 import { readIntegerModel } from '../../src/pipeline/variants.ts';
 import { formatRunSummary, runPipeline, type RunSummary } from '../../src/pipeline/run.ts';
 import { readSweepConfig, runSweep } from '../../src/pipeline/sweep.ts';
-import { knobBaseOf, largePresetOf, loadTask, smallPresetOf } from '../../src/pipeline/data.ts';
+import { exampleCostOf, knobBaseOf, largePresetOf, loadTask, smallPresetOf } from '../../src/pipeline/data.ts';
+import { loadApnea } from '../../src/data/apnea/load.ts';
 import { tmp } from './helpers.ts';
 
 /**
@@ -33,6 +34,17 @@ describe('task table', () => {
     expect([smallPresetOf('ptbxl-lead2'), largePresetOf('ptbxl'), knobBaseOf('ptbxl')]).toEqual(['ptbxl', 'ptbxl-large', 'ptbxl']);
     expect([smallPresetOf('mitbih-aami'), largePresetOf('mitbih-binary'), knobBaseOf('mitbih-aami')]).toEqual(['small', 'large', 'mitbih']);
     expect(() => loadTask('apnea', tmp('empty'))).toThrow(/no Apnea-ECG record/);
+  });
+
+  it('apnea-5min: the same minutes and labels, each with two neighbouring minutes on either side', () => {
+    expect([smallPresetOf('apnea-5min'), largePresetOf('apnea-5min'), knobBaseOf('apnea-5min')]).toEqual(['apnea', 'apnea-large', 'apnea']);
+    const one = loadTask('apnea', join(FIX, 'apnea-ecg'));
+    const five = loadTask('apnea-5min', join(FIX, 'apnea-ecg'));
+    expect(five.name).toBe('apnea-ecg-5min');
+    expect(five.shape).toEqual([one.shape[0], 30000, 1]);
+    expect([Array.from(five.y), Array.from(five.split), Array.from(five.group)]).toEqual([Array.from(one.y), Array.from(one.split), Array.from(one.group)]);
+    expect(Array.from(five.x)).toEqual(Array.from(loadApnea({ dir: join(FIX, 'apnea-ecg'), seed: 0, contextMinutes: 2 }).x));
+    expect(exampleCostOf('apnea-5min')).toBe(5 * exampleCostOf('apnea'));
   });
 });
 

@@ -19,12 +19,13 @@ const FIX = join(import.meta.dirname, '..', 'fixtures');
 const GCC = hasHostGcc();
 if (!GCC) console.log('tasks_cli.test: no gcc on this host, the C golden checks are skipped');
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const lines: string[] = [];
+  const errors: string[] = [];
   const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
   try {
-    return { code: await main(args), out: lines.join('\n') };
+    return { code: await main(args), out: lines.join('\n'), err: errors.join('\n') };
   } finally {
     spy.mockRestore();
     err.mockRestore();
@@ -46,8 +47,10 @@ async function exportAndCheck(model: string, dir: string): Promise<string> {
   return r.stdout;
 }
 
+const TINY_APNEA: Partial<SeparableCnnConfig> = { stem: { channels: 8, kernel: 11, stride: 4 }, blocks: [{ channels: 12, stride: 4 }, { channels: 16, stride: 4 }, { channels: 16, stride: 2 }], dropout: 0 };
+const DIAGNOSIS = /per-record diagnosis \(apnea minutes\/h >= 5\): \d\/3 records correct/;
 const CASES: [TaskName, string, Partial<SeparableCnnConfig>, RegExp][] = [
-  ['apnea', 'apnea-ecg', { stem: { channels: 8, kernel: 11, stride: 4 }, blocks: [{ channels: 12, stride: 4 }, { channels: 16, stride: 4 }, { channels: 16, stride: 2 }], dropout: 0 }, /per-record diagnosis \(apnea minutes\/h >= 5\): \d\/3 records correct/],
+  ['apnea', 'apnea-ecg', TINY_APNEA, DIAGNOSIS],
   ['ptbxl', 'ptb-xl', { stem: { channels: 8, kernel: 7, stride: 2 }, blocks: [{ channels: 12, stride: 2 }, { channels: 16, stride: 2 }, { channels: 16 }], dropout: 0 }, /macroAuc +\d\.\d{4} \[/],
 ];
 
@@ -89,4 +92,20 @@ describe('train, quantize, eval, bytes, export-c, golden on the task fixtures', 
       expect(existsSync(join(out, 'c', 'htpw_golden_kernels.h'))).toBe(true);
     }, 120_000);
   }
+
+  it('apnea-5min: the 5-minute context task trains, quantizes, evaluates and exports through the same commands', async () => {
+    const out = tmp('cli-apnea-5min');
+    const data = join(FIX, 'apnea-ecg');
+    writeFileSync(join(out, 'cfg.json'), JSON.stringify({ modelOverrides: TINY_APNEA, train: { batchSize: 4 } }));
+    expect((await cli(['train', '--config', join(out, 'cfg.json'), '--data', data, '--task', 'apnea-5min', '--epochs', '1', '--out', join(out, 'small'), '--quiet'])).code).toBe(0);
+    expect((await cli(['quantize', join(out, 'small', 'best.ckpt'), '--data', data, '--task', 'apnea-5min', '--method', 'ptq', '--out', join(out, 'int8.htpw'), '--quiet'])).code).toBe(0);
+    const e = await cli(['eval', join(out, 'int8.htpw'), '--task', 'apnea-5min', '--data', data, '--resamples', '50', '--json']);
+    expect(e.code).toBe(0);
+    expect(e.out).toMatch(/apnea-ecg-5min/);
+    // the one-minute task's data does not fit the 5-minute model: a one-line error, not a crash
+    const wrong = await cli(['eval', join(out, 'int8.htpw'), '--task', 'apnea', '--data', data]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/^hypertinypw eval: .*model input \[30000,1\] does not match the dataset's examples \[6000, 1\]$/);
+    await exportAndCheck(join(out, 'int8.htpw'), join(out, 'c'));
+  }, 120_000);
 });

@@ -27,7 +27,7 @@ usage:
 
 options:
   --data <dir>             MIT-BIH directory (e.g. data/demo/mitdb)
-  --task aami|binary       the checkpoint's task (default aami; also apnea, ptbxl, ptbxl-lead2, kws12)
+  --task aami|binary       the checkpoint's task (default aami; also apnea, apnea-5min, ptbxl, ptbxl-lead2, kws12)
   --method ptq|qat         post-training quantization or QAT fine-tuning (default ptq)
   --calib minmax|ema|percentile   calibration method (default minmax)
   --percentile P           for --calib percentile (default 99.99)

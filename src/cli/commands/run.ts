@@ -4,7 +4,7 @@ import { formatRunSummary, runPipeline } from '../../pipeline/run.ts';
 
 const HELP = `hypertinypw run: the main job, one task end to end through the real pipeline
 
-usage: hypertinypw run [--task mitbih-aami|mitbih-binary|kws12|apnea|ptbxl|ptbxl-lead2] [--data <dir>] [--out <dir>] [--quick]
+usage: hypertinypw run [--task ${TASKS.join('|')}] [--data <dir>] [--out <dir>] [--quick]
 
 Trains a small separable CNN, QAT to INT8 (every PW stored), trains the HyperTinyPW generator end
 to end and compresses to a Deployable, synthesizes it and evaluates every model in the bit-exact
@@ -14,7 +14,7 @@ exports C (<out>/c/) with golden vectors, compiles and runs it with the host gcc
 
 Data: without --data, MIT-BIH tasks use ../shared/data/mitdb (beside the repository) when it
 exists, else the bundled excerpt data/demo/mitdb (about 4 minutes on 2 cores); kws12 uses
-../shared/data/speech-commands, apnea ../shared/data/apnea-ecg, ptbxl and ptbxl-lead2
+../shared/data/speech-commands, apnea and apnea-5min ../shared/data/apnea-ecg, ptbxl and ptbxl-lead2
 ../shared/data/ptb-xl (download the full databases with \`hypertinypw data download\`). On the full MIT-BIH database the run takes much longer; it prints
 its estimate first.
 

@@ -53,7 +53,7 @@ options:
   --config <file>          JSON config (fields: data, task, cacheDir, model, modelOverrides, out, train{...});
                            flags below override it
   --data <dir>             MIT-BIH directory with the WFDB records
-  --task aami|binary|apnea|ptbxl|ptbxl-lead2|kws12  the task (default aami: 5 AAMI classes)
+  --task aami|binary|apnea|apnea-5min|ptbxl|ptbxl-lead2|kws12  the task (default aami: 5 AAMI classes)
   --model <preset>         small | large | kws | apnea | apnea-large | ptbxl | ptbxl-large (default: the task's small preset)
   --epochs N               epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})
   --out <dir>              run directory: last.ckpt, prev.ckpt, best.ckpt, train.jsonl, summary.json

@@ -15,7 +15,8 @@ import { APNEA_CLASSES, APNEA_LEARNING_RECORDS, APNEA_TEST_RECORDS, minuteLabels
  * z-scored unless normalization = 'none'; decimation averages `decimate` consecutive samples.
  * Context: with contextMinutes = c the example of minute m is minutes m - c .. m + c (label of
  * minute m), the record's edge samples repeated where the context runs past it, so every
- * labelled minute stays an example.
+ * labelled minute stays an example. The dataset is named 'apnea-ecg', with context
+ * 'apnea-ecg-<2c+1>min'.
  * Splits (by record = patient, never by minute): test = the x01-x35 records present in `dir`
  * (their .apn are PhysioNet's released answers), or, when none is present, a seeded 20% of the
  * learning records; val = a seeded round(15%) of each learning group (a = apnea, b = borderline,
@@ -110,7 +111,7 @@ export function loadApnea(opts: LoadApneaOptions): Dataset {
   const x = new Float32Array(n * L);
   segs.forEach((s, i) => x.set(s, i * L));
   return {
-    name: 'apnea-ecg', x, shape: [n, L, 1], y: Int32Array.from(ys), classes: [...APNEA_CLASSES],
+    name: ctx ? `apnea-ecg-${2 * ctx + 1}min` : 'apnea-ecg', x, shape: [n, L, 1], y: Int32Array.from(ys), classes: [...APNEA_CLASSES],
     split: Uint8Array.from(groups, (g) => splits.get(records[g])!), group: Int32Array.from(groups), groupNames: records,
     meta: { source: opts.dir, fs: 100 / decimate, segmentSeconds: 60, contextMinutes: ctx, decimate, normalization: opts.normalization ?? 'zscore', splits: Object.fromEntries(splits) },
   };
