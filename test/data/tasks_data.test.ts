@@ -203,6 +203,33 @@ describe('data download apnea-ecg | ptb-xl (local PhysioNet-like server with Ran
   });
 });
 
+describe('fetchRetrying', () => {
+  it('retries a request whose connection closes before any response, up to FETCH_ATTEMPTS, then rejects', async () => {
+    const { createServer } = await import('node:http');
+    const { fetchRetrying, FETCH_ATTEMPTS } = await import('../../src/data/download/fetch_file.ts');
+    let drops = 0; // connections to close before answering
+    let seen = 0;
+    const server = createServer((req, res) => {
+      seen++;
+      if (drops > 0) { drops--; req.socket.destroy(); return; }
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/SHA256SUMS.txt`;
+    try {
+      drops = FETCH_ATTEMPTS - 1;
+      expect(await (await fetchRetrying(url)).text()).toBe('ok');
+      expect(seen).toBe(FETCH_ATTEMPTS);
+      drops = FETCH_ATTEMPTS;
+      seen = 0;
+      await expect(fetchRetrying(url)).rejects.toThrow(/fetch failed/);
+      expect(seen).toBe(FETCH_ATTEMPTS);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('the shared folders as they are (labels and rows, no signals)', () => {
   it.skipIf(!SHARED_ON)('loading a task there is a one-line error naming what is missing (opt-in)', async () => {
     const { loadTask } = await import('../../src/pipeline/data.ts');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ArgumentError, FormatError } from '../../util/errors.ts';
 import { Progress } from '../../util/progress.ts';
-import { fetchFile, type FetchFileResult } from './fetch_file.ts';
+import { fetchFile, fetchRetrying, type FetchFileResult } from './fetch_file.ts';
 import { parseSha256Sums, type SumEntry } from './sha256sums.ts';
 
 /**
@@ -48,7 +48,7 @@ export async function downloadDataset(opts: DownloadOptions): Promise<DownloadRe
   const sumsUrl = `${root}/SHA256SUMS.txt`;
   let text: string;
   try {
-    const res = await fetch(sumsUrl);
+    const res = await fetchRetrying(sumsUrl);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     text = await res.text();
   } catch (e) {

@@ -26,6 +26,25 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Attempts of fetchRetrying: a request the network refuses before any response is retried after 0.2, 0.4 s. */
+export const FETCH_ATTEMPTS = 3;
+
+/**
+ * fetch(), retried when it rejects before any response (a kept-alive socket the server closed
+ * while idle, a reset connection: undici's "fetch failed"). HTTP errors and failures while the
+ * body streams are not retried here: those are the caller's to report (and resume).
+ */
+export async function fetchRetrying(url: string, init: RequestInit = {}): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      if (attempt >= FETCH_ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 export interface FetchFileResult {
   /** 'present' (already complete and verified), 'downloaded', 'resumed' */
   status: 'present' | 'downloaded' | 'resumed';
@@ -37,7 +56,7 @@ export async function fetchFile(url: string, target: string, sha256: string, onB
   mkdirSync(dirname(target), { recursive: true });
   const part = `${target}.part`;
   let offset = existsSync(part) ? statSync(part).size : 0;
-  const res = await fetch(url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {} });
+  const res = await fetchRetrying(url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {} });
   let resumed = offset > 0;
   if (res.status === 416 && offset > 0) {
     // Range past the end: the .part is already complete (or wrong); let the checksum decide.
