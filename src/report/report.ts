@@ -59,6 +59,27 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/**
+ * Apnea-ECG: the per-record diagnosis each model's minute decisions give (config.diagnosis, a
+ * DiagnosisSummary of src/data/apnea/diagnosis.ts; NaN was written to JSON as null). Empty for
+ * other tasks.
+ */
+function diagnosisTable(rs: ResultRecord[]): string[] {
+  type Dx = { threshold: number; records: unknown[]; correct: number; sensitivity: number | null; specificity: number | null; correlation: number | null };
+  const withDx = rs.filter((r) => r.config.diagnosis);
+  if (withDx.length === 0) return [];
+  const f = (v: number | null) => (v === null || Number.isNaN(v) ? 'n/a' : f3(v));
+  const t = (withDx[0].config.diagnosis as Dx).threshold;
+  const md = [`Per-record diagnosis of the test records (OSA when apnea minutes per hour >= ${t}, from each model's minute decisions vs the released labels):`, ''];
+  md.push('| variant | config | seed | records correct | sensitivity | specificity | index r |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of withDx) {
+    const d = r.config.diagnosis as Dx;
+    md.push(`| ${mdCell(r.variant)} | ${mdCell(configLabel(r))} | ${r.seed} | ${d.correct}/${d.records.length} | ${f(d.sensitivity)} | ${f(d.specificity)} | ${f(d.correlation)} |`);
+  }
+  md.push('');
+  return md;
+}
+
 export function configLabel(r: ResultRecord): string {
   if (typeof r.config.label === 'string') return r.config.label;
   const s = Object.entries(r.config)
@@ -229,6 +250,8 @@ function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: Rep
     for (const r of sorted) md.push(`| ${mdCell(r.variant)} | ${mdCell(configLabel(r))} | ${cats.map((c) => (r.flash.byCategory[c] !== undefined ? kB(r.flash.byCategory[c]) : '\u2013')).join(' | ')} | ${kB(r.flash.total)} |`);
     md.push('', '</details>', '');
   }
+
+  md.push(...diagnosisTable(sorted));
 
   const confVariants = opts.confusionVariants ?? [FLOAT, LOWRANK, GEN];
   for (const v of confVariants) {

@@ -71,6 +71,17 @@ describe('apnea end to end on the fixture', () => {
     expect(text).toMatch(/per-record diagnosis/);
   });
 
+  it('the report carries the per-record diagnosis table, one row per model, as recorded', () => {
+    const md = readFileSync(join(out, 'report', 'report.md'), 'utf8');
+    expect(md).toMatch(/Per-record diagnosis of the test records \(OSA when apnea minutes per hour >= 5/);
+    for (const r of readResults(s.files.results).records) {
+      const d = r.config.diagnosis as { correct: number; records: unknown[] };
+      expect(md).toContain(`| ${r.variant} | `);
+      expect(md).toMatch(new RegExp(`\\| ${r.variant} \\| [^|]+ \\| 0 \\| ${d.correct}/${d.records.length} \\| [\\d.]+ \\| n/a \\| n/a \\|`));
+    }
+    expect(md).not.toMatch(/NaN|null|undefined/);
+  });
+
   it('the diagnosis uses the test records’ released labels (true apnea index from the .apn files)', () => {
     const r = readResults(s.files.results).records[2];
     const d = r.config.diagnosis as { records: { record: string; minutes: number; trueIndex: number; predIndex: number }[] };
