@@ -81,6 +81,16 @@ export interface PointVerdict {
   bar: Outcome;
 }
 
+/** One HyperTinyPW point against one baseline family: macro-F1(point) - macro-F1(baseline), pooled over seeds. */
+export interface BaselineComparison {
+  point: string;
+  pointFlash: number;
+  baseline: string;
+  baselineFlash: number;
+  decisions: Decisions;
+  diff: PooledComparison;
+}
+
 export interface TaskVerdicts {
   task: string;
   reference?: { seeds: number; flash: number };
@@ -90,6 +100,8 @@ export interface TaskVerdicts {
   bar: Record<Decisions, Outcome | 'not run'>;
   /** what has no results yet (so the verdict cannot be formed) */
   missing: string[];
+  /** every HyperTinyPW point against every other family (paired, pooled over seeds) */
+  comparisons: BaselineComparison[];
 }
 
 /**
@@ -140,11 +152,19 @@ export function taskVerdicts(task: string, families: Family[], k: number, opts: 
       }
     }
   }
+  const comparisons: BaselineComparison[] = [];
+  for (const p of points) {
+    for (const b of families.filter((f) => f.variant !== 'hypertinypw' && f.tuned.length > 0).sort((x, y) => x.flash - y.flash)) {
+      for (const decisions of ['tuned', 'argmax'] as const) {
+        comparisons.push({ point: p.label, pointFlash: p.flash, baseline: `${b.variant}${b.label ? ` ${b.label}` : ''}`, baselineFlash: b.flash, decisions, diff: pooledPairedBootstrap(p[decisions], b[decisions], k, bo) });
+      }
+    }
+  }
   const pick = (d: Decisions, f: (v: PointVerdict) => Outcome) => combine(out.filter((v) => v.decisions === d).map(f));
   return {
     task, ...(ref ? { reference: { seeds: ref.tuned.length, flash: ref.flash } } : {}), points: out,
     claim: { tuned: pick('tuned', (v) => v.claim), argmax: pick('argmax', (v) => v.claim) },
     bar: { tuned: pick('tuned', (v) => v.bar), argmax: pick('argmax', (v) => v.bar) },
-    missing,
+    missing, comparisons,
   };
 }

@@ -27,5 +27,13 @@ export function verdictsMd(v: TaskVerdicts): string[] {
     }
     md.push('', `Shares and differences: pooled over seeds (mean macro-F1 per family), paired on the same test beats, ${v.points[0].share.resamples} bootstrap resamples of ${v.points[0].share.resampling === 'record' ? 'whole test records (patients)' : 'test beats (some predictions predate the record-level resampling)'}. "met" = the whole 95% interval clears the bar, "not met" = the whole interval misses it, else "inconclusive".`);
   }
+  if (v.comparisons.length) {
+    md.push('', 'Paired comparisons against every baseline (macro-F1 of the HyperTinyPW point minus the baseline, pooled over seeds, same resampling):', '');
+    md.push('| point | baseline | decisions | difference [95% CI] | share of resamples the point wins |', '|---|---|---|---|---|');
+    for (const c of v.comparisons) {
+      const d = c.diff.diff;
+      md.push(`| ${c.point} (${kB(c.pointFlash)}) | ${c.baseline} (${kB(c.baselineFlash)}) | ${c.decisions} | ${f3(d.value)} [${f3(d.lo)}, ${f3(d.hi)}] | ${pct(c.diff.fractionAGreater)} |`);
+    }
+  }
   return md;
 }

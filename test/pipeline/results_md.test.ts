@@ -45,6 +45,8 @@ describe('RESULTS.md verdicts', () => {
     expect(md).toMatch(/r32 \(110\.0 kB\)/);
     expect(md).toMatch(/resamples of whole test records \(patients\)/);
     expect(md).toMatch(/Offsets at the grid bound: mitbih-aami\.pw-lowrank\.r32\.s0 \(S 8\)/);
+    expect(md).toMatch(/\| dz8-dh8-r64 \(120\.0 kB\) \| pw-lowrank r32 \(110\.0 kB\) \| argmax \| \+0\.\d{3} \[/);
+    expect(md).toMatch(/\| dz8-dh8-r64 \(120\.0 kB\) \| float-large float32 \(1350\.0 kB\) \| tuned \| /);
     expect(md).toMatch(/1 of 2 models of the configs have no result yet: `mitbih-aami\.int8-large\.s0`/);
   });
 });
