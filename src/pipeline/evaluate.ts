@@ -22,6 +22,7 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Dataset } from '../data/dataset.ts';
 import { splitIndices } from '../data/dataset.ts';
 import { bootstrapCI, groupBootstrapCI, pairedBootstrap, quantileSorted, type ConfidenceInterval, resampleIndices, type PairedBootstrapResult } from '../eval/bootstrap.ts';
@@ -340,24 +341,39 @@ export function resultRecord(ev: Evaluation, f: RecordFields): ResultRecord {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-example predictions beside the JSONL: <resultsDir>/preds/<id>.json
+// Per-example predictions beside the JSONL: <resultsDir>/preds/<id>.json.gz (gzip'd JSON, ~15x
+// smaller than the plain .json that older sweeps wrote, which is still read)
 
+function predsName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** Where savePredictions writes the predictions of `id`. */
 export function predictionsPath(resultsDir: string, id: string): string {
-  return join(resultsDir, 'preds', `${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  return join(resultsDir, 'preds', `${predsName(id)}.json.gz`);
+}
+
+/** The saved predictions file of `id` (gzip'd, or an older plain .json), or null. */
+export function findPredictions(resultsDir: string, id: string): string | null {
+  const gz = predictionsPath(resultsDir, id);
+  if (existsSync(gz)) return gz;
+  const plain = join(resultsDir, 'preds', `${predsName(id)}.json`);
+  return existsSync(plain) ? plain : null;
 }
 
 export function savePredictions(resultsDir: string, id: string, p: Predictions): string {
   const path = predictionsPath(resultsDir, id);
   mkdirSync(join(resultsDir, 'preds'), { recursive: true });
-  writeFileAtomic(path, JSON.stringify({ id, ...p }));
+  writeFileAtomic(path, gzipSync(JSON.stringify({ id, ...p }), { level: 9 }));
   return path;
 }
 
 export function loadPredictions(resultsDir: string, id: string): Predictions {
-  const path = predictionsPath(resultsDir, id);
-  if (!existsSync(path)) throw new FormatError(path, `no saved predictions for "${id}"`);
+  const path = findPredictions(resultsDir, id);
+  if (!path) throw new FormatError(predictionsPath(resultsDir, id), `no saved predictions for "${id}"`);
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Predictions;
+    const raw = readFileSync(path);
+    return JSON.parse((path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as Predictions;
   } catch (e) {
     throw new FormatError(path, `unreadable predictions (${(e as Error).message})`);
   }

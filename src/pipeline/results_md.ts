@@ -13,7 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { readResults, type ResultRecord } from '../eval/results.ts';
 import { writeReport } from '../report/report.ts';
 import { writeFileAtomic } from '../util/atomic_write.ts';
-import { compareModels, predictionsPath } from './evaluate.ts';
+import { compareModels, findPredictions } from './evaluate.ts';
 import { familiesOf, taskVerdicts } from './verdicts.ts';
 import { verdictsMd } from './verdicts_md.ts';
 
@@ -53,7 +53,7 @@ function headline(task: string, rs: ResultRecord[], dirOf: Map<string, string>, 
   const ref = floats[0];
   const cmp = (a: ResultRecord, b: ResultRecord) => {
     const da = dirOf.get(a.id)!, db = dirOf.get(b.id)!;
-    if (da !== db || !existsSync(predictionsPath(da, a.id)) || !existsSync(predictionsPath(db, b.id))) return null;
+    if (da !== db || !findPredictions(da, a.id) || !findPredictions(db, b.id)) return null;
     return compareModels(da, a.id, b.id, { resamples, seed: 0 });
   };
   const diff = (a: ResultRecord, b: ResultRecord | undefined, name: string) => {

@@ -8,10 +8,10 @@
  */
 
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { appendResult, readResults, type ResultRecord } from '../eval/results.ts';
 import { ArgumentError } from '../util/errors.ts';
-import { predictionsPath } from './evaluate.ts';
+import { findPredictions } from './evaluate.ts';
 
 export interface Shard {
   /** 1-based */
@@ -59,8 +59,8 @@ export function mergeSweeps(inputs: string[], out: string): { ids: string[]; dup
         duplicates.push(r.id);
         continue;
       }
-      const pred = predictionsPath(dir, r.id);
-      if (existsSync(pred)) copyFileSync(pred, predictionsPath(out, r.id));
+      const pred = findPredictions(dir, r.id);
+      if (pred) copyFileSync(pred, join(out, 'preds', basename(pred)));
       const { schemaVersion: _v, ...rec } = r;
       appendResult(resultsPath, rec);
       seen.set(r.id, r);

@@ -1,7 +1,7 @@
 /**
  * The sweep: every variant of a Pareto plot, trained and evaluated through the real pipeline,
  * one ResultRecord line per model in <out>/results.jsonl (appendResult), per-example test
- * predictions in <out>/preds/<id>.json, model files and training runs in <out>/runs/.
+ * predictions in <out>/preds/<id>.json.gz, model files and training runs in <out>/runs/.
  *
  * Resumable at two levels: ids already in results.jsonl are skipped, and every training stage
  * runs train() with resume in its own run directory (a killed training continues from its last

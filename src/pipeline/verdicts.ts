@@ -13,10 +13,9 @@
  * seed); their flash is the mean over seeds (identical across seeds for a fixed architecture).
  */
 
-import { existsSync } from 'node:fs';
 import type { ResultRecord } from '../eval/results.ts';
 import { meanMacroF1, pooledPairedBootstrap, type PooledComparison, type SeedDecisions } from '../eval/pooled.ts';
-import { loadPredictions, predictionsPath } from './evaluate.ts';
+import { findPredictions, loadPredictions } from './evaluate.ts';
 
 export const CLAIM = { share: 0.95, flashRatio: 6.3 } as const;
 export const BAR = { share: 0.97, maxFlash: 141_000 } as const;
@@ -49,7 +48,7 @@ export function familiesOf(records: ResultRecord[], predsDirOf: (id: string) => 
     const tuned: SeedDecisions[] = [], argmax: SeedDecisions[] = [];
     for (const r of rs) {
       const dir = predsDirOf(r.id);
-      if (!dir || !existsSync(predictionsPath(dir, r.id))) continue;
+      if (!dir || !findPredictions(dir, r.id)) continue;
       const p = loadPredictions(dir, r.id);
       if (p.kind === 'multilabel') continue;
       tuned.push({ yTrue: p.yTrue, yPred: p.yPred, group: p.group });

@@ -51,7 +51,7 @@ describe('sweep shards', () => {
     expect(m.ids.length).toBe(3);
     const byId = (rs: ResultRecord[]) => [...rs].sort((x, y) => x.id.localeCompare(y.id)).map(stable);
     expect(byId(readResults(join(merged, 'results.jsonl')).records)).toEqual(byId(readResults(join(one, 'results.jsonl')).records));
-    for (const id of a.ran) expect(existsSync(join(merged, 'preds', `${id}.json`))).toBe(true);
+    for (const id of a.ran) expect(existsSync(join(merged, 'preds', `${id}.json.gz`))).toBe(true);
     // merging again adds nothing; an input with the same ids is accepted as a duplicate
     expect(mergeSweeps([s1, one], merged).ids).toEqual([]);
   }, 180_000);

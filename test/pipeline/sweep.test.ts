@@ -62,7 +62,7 @@ describe('sweep', () => {
     const rb = readResults(join(killed, 'results.jsonl')).records;
     expect(rb.map((r) => r.id)).toEqual(ra.map((r) => r.id));
     expect(rb.map(stable)).toEqual(ra.map(stable));
-    expect(existsSync(join(killed, 'preds', 'mitbih-aami.hypertinypw.dz4-dh8-r2.s0.json'))).toBe(true);
+    expect(existsSync(join(killed, 'preds', 'mitbih-aami.hypertinypw.dz4-dh8-r2.s0.json.gz'))).toBe(true);
 
     // a third run has nothing left to do
     const c = await runSweep(config(killed), { dataset: ds, quiet: true });

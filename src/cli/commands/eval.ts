@@ -15,12 +15,12 @@ TypeScript first), told apart by its magic. Decision thresholds are tuned on the
 metrics (macro-F1, accuracy, balanced accuracy, per-class F1, confusion; argmax metrics too)
 carry seeded percentile bootstrap 95% CIs (default 1000 resamples).
 --compare runs a paired bootstrap of macro-F1 (and accuracy) between two models of a sweep or run
-directory from their saved per-example predictions (<dir>/preds/<id>.json).
+directory from their saved per-example predictions (<dir>/preds/<id>.json.gz).
 
 options:
   --task T            ${TASKS.join(' | ')}
   --data <dir>        dataset directory (default as in 'run')
-  --save <dir> --id I also save the per-example predictions as <dir>/preds/<I>.json
+  --save <dir> --id I also save the per-example predictions as <dir>/preds/<I>.json.gz
   --json              machine-readable output`;
 
 export const evalCommand: Command = {
