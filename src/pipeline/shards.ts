@@ -40,12 +40,13 @@ export function shardOut(out: string, s: Shard): string {
 /**
  * Join the results of several sweep output directories into `out` (results.jsonl + preds/). An id
  * in two inputs is an error unless both lines carry the same metrics (a re-run of the same job).
- * Ids already in `out` are kept. Returns the merged ids in input order.
+ * Ids already in `out` are kept as they are (their lines in the inputs are skipped). Returns the
+ * merged ids in input order.
  */
 export function mergeSweeps(inputs: string[], out: string): { ids: string[]; duplicates: string[] } {
   const resultsPath = join(out, 'results.jsonl');
   const seen = new Map<string, ResultRecord>();
-  if (existsSync(resultsPath)) for (const r of readResults(resultsPath).records) seen.set(r.id, r);
+  const kept = new Set(existsSync(resultsPath) ? readResults(resultsPath).records.map((r) => r.id) : []);
   const ids: string[] = [];
   const duplicates: string[] = [];
   mkdirSync(join(out, 'preds'), { recursive: true });
@@ -53,6 +54,10 @@ export function mergeSweeps(inputs: string[], out: string): { ids: string[]; dup
     const file = join(dir, 'results.jsonl');
     if (!existsSync(file)) throw new ArgumentError('sweep --merge', `${file} does not exist`);
     for (const r of readResults(file).records) {
+      if (kept.has(r.id)) {
+        duplicates.push(r.id);
+        continue;
+      }
       const prev = seen.get(r.id);
       if (prev) {
         if (JSON.stringify(prev.metrics) !== JSON.stringify(r.metrics)) throw new ArgumentError('sweep --merge', `id ${r.id} appears with different metrics in ${file} and an earlier input`);
