@@ -79,7 +79,7 @@ export interface CLayout {
   arenaArrayBytes: number;
   cacheBytes: number;
   scratchBytesDsp: number;
-  /** SYNTHESIS.md section 4 scratch (aliases the arena) */
+  /** SYNTHESIS.md section 4 scratch plus the C's vt and wsum (aliases the arena) */
   synthesisScratchBytes: number;
   /** RAM for 4-bit stored weights unpacked at init */
   unpackBytes: number;
@@ -290,7 +290,20 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
   const arenaBytes = Math.max(plan.peakBytes, ...model.tensors.map((t) => plan.offsets[t.id] + plan.sizes[t.id]));
   const gen = dep.generator;
   const gops = generatedOps(dep.model);
-  const scratchSyn = gen && gops.length ? synthesisScratchBytes(gen) : 0;
+  // synthesis scratch in the arena: P | S | R | x (SYNTHESIS.md section 4, synthesisScratchBytes) | vt | wsum
+  // (htpw_synthesis.h's unpacked basis columns and row sums)
+  const syn = { r: 0, x: 0, vt: 0, wsum: 0, end: 0 };
+  if (gen && gops.length) {
+    const r = gen.config.rank;
+    const maxCin = Math.max(0, ...gen.layers.map((L) => L.cIn));
+    syn.r = 8 * r + 4 * r * r;
+    syn.x = syn.r + 4 * maxCin;
+    syn.vt = syn.x + 4 * Math.max(gen.config.dz, gen.config.dh);
+    syn.wsum = syn.vt + 4 * Math.ceil((r * maxCin) / 4);
+    syn.end = syn.wsum + 4 * Math.max(0, ...gen.layers.map((L) => L.cOut));
+    if (syn.vt !== synthesisScratchBytes(gen)) fail(`synthesis scratch layout ${syn.vt} B differs from synthesisScratchBytes ${synthesisScratchBytes(gen)} B`);
+  }
+  const scratchSyn = syn.end;
   const arenaArrayBytes = Math.ceil(Math.max(arenaBytes, scratchSyn, 1) / 8) * 8;
 
   // --- flash parameters: one array per section of serializeFlashSections, in its order
@@ -368,7 +381,7 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
         initSynth.push(
           `  /* op ${index} "${commentText(op.name)}": generated layer ${l}, pointwise ${op.inChannels} -> ${cout} */`,
           `  e = htpw_synthesize_layer(&${prefix}_glayers[${l}], &sc, ${w}, ${b}, ${m}, ${s});`,
-          ...(cmsis ? [] : [`  if (e == HTPW_SYN_OK) e = htpw_fold_bias(${w}, ${b}, ${cout}, ${op.inChannels}, ${inOffset});`]),
+          ...(cmsis ? [] : [`  if (e == HTPW_SYN_OK) e = htpw_fold_bias_sums(sc.wsum, ${b}, ${cout}, ${inOffset});`]),
           `  if (e != HTPW_SYN_OK) return e;`,
         );
         accessor.push(`  case ${l}: *weights = ${w}; *bias = ${b}; *mult = ${m}; *shift = ${s}; return 0;`);
@@ -501,7 +514,7 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
     '',
     `/* Bytes of the activation arena (static, inside ${prefix}.c; offsets from planArena). */`,
     `#define ${P}_ARENA_SIZE ${arenaBytes}`,
-    `/* Bytes of the synthesis scratch (SYNTHESIS.md section 4); it aliases the arena during ${prefix}_init(). */`,
+    `/* Bytes of the synthesis scratch (SYNTHESIS.md section 4 + the unpacked basis vt and row sums wsum); it aliases the arena during ${prefix}_init(). */`,
     `#define ${P}_SYNTHESIS_SCRATCH_SIZE ${scratchSyn}`,
     `/* Bytes of the RAM cache of generated pointwise layers, filled by ${prefix}_init(). */`,
     `#define ${P}_CACHE_SIZE ${cacheBytes}`,
@@ -556,6 +569,7 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
     `#define HTPW_SINGLE_ROUNDING ${model.rounding === 'single' ? 1 : 0}`,
     ...(dsp ? [] : ['#ifndef HTPW_NO_DSP', '#define HTPW_NO_DSP', '#endif']),
     `#include "htpw_kernels.h"`,
+    ...(gen && gops.length ? [`#define HTPW_SYN_RANK ${gen.config.rank}`] : []),
     ...(needSynthesisHeader ? [`#include "htpw_synthesis.h"`] : []),
     ...(cmsis ? ['#include "arm_nnfunctions.h"'] : []),
     '',
@@ -575,7 +589,7 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
     '#endif',
     '',
     `/* Activation arena: tensor t lives at byte offset plan[t] (planArena). During ${prefix}_init() the`,
-    ` * synthesis scratch (int64 P[r] | int32 S[r*r] | int32 R[max cin] | int16 x[2][max(dz, dh)]) lives here. */`,
+    ` * synthesis scratch (int64 P[r] | int32 S[r*r] | int32 R[max cin] | int16 x[2][max(dz, dh)] | int8 vt[max cin][r] | int32 wsum[max cout]) lives here. */`,
     `static int64_t ${prefix}_arena[${arenaArrayBytes / 8}] HTPW_ALIGNED;`,
     `#define HTPW_ARENA ((int8_t *)(void *)${prefix}_arena)`,
     ...(cacheBytes > 0 ? [`static int32_t ${prefix}_cache[${cacheBytes / 4}];`, `#define HTPW_CACHE ((int8_t *)(void *)${prefix}_cache)`] : []),
@@ -610,9 +624,11 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
           '  htpw_syn_scratch_t sc;',
           `  sc.p = (int64_t *)(void *)${prefix}_arena;`,
           `  sc.s = (int32_t *)(void *)(HTPW_ARENA + ${8 * gen!.config.rank});`,
-          `  sc.r = (int32_t *)(void *)(HTPW_ARENA + ${8 * gen!.config.rank + 4 * gen!.config.rank * gen!.config.rank});`,
-          `  sc.x = (int16_t *)(void *)(HTPW_ARENA + ${8 * gen!.config.rank + 4 * gen!.config.rank * gen!.config.rank + 4 * Math.max(0, ...gen!.layers.map((L) => L.cIn))});`,
+          `  sc.r = (int32_t *)(void *)(HTPW_ARENA + ${syn.r});`,
+          `  sc.x = (int16_t *)(void *)(HTPW_ARENA + ${syn.x});`,
           `  sc.xmax = ${Math.max(gen!.config.dz, gen!.config.dh)};`,
+          `  sc.vt = HTPW_ARENA + ${syn.vt};`,
+          cmsis ? '  sc.wsum = 0; /* CMSIS-NN folds the input offset itself */' : `  sc.wsum = (int32_t *)(void *)(HTPW_ARENA + ${syn.wsum});`,
           ...initSynth,
         ]
       : []),

@@ -60,14 +60,30 @@ typedef struct {
 } htpw_gen_layer_t;
 
 /* The reference scratch of spec section 4 (cost.ts counts exactly these bytes):
- * int16 x[2][xmax], int32 s[r*r], int64 p[r], int32 r[max cin]. */
+ * int16 x[2][xmax], int32 s[r*r], int64 p[r], int32 r[max cin]; plus vt, int8 [max cin][r]: the
+ * layer's basis columns V[:, :cin] unpacked once and transposed, so step d reads r contiguous bytes
+ * per weight instead of r packed fields (HTPW_SYN_VT_SIZE bytes; exportC places it after x). */
 typedef struct {
   int16_t *x;
   int32_t xmax;
   int32_t *s;
   int64_t *p;
   int32_t *r;
+  int8_t *vt;
+  int32_t *wsum; /* optional (0: not written): sum_i w[o][i] per output channel, for htpw_fold_bias_sums */
 } htpw_syn_scratch_t;
+
+/* The rank every generator of the model uses, a compile-time constant so that the loops over r
+ * (P = U S, R = P V) unroll; the model source defines it before including this file. */
+#ifndef HTPW_SYN_RANK
+#define HTPW_SYN_RANK 1
+#endif
+/* Unroll the loops over r (a constant trip count; gcc only unrolls them when asked). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HTPW_SYN_UNROLL _Pragma("GCC unroll 8")
+#else
+#define HTPW_SYN_UNROLL
+#endif
 
 #define HTPW_SYN_OK 0
 #define HTPW_SYN_SHIFT_TOO_LARGE (-1) /* step g: shift > 30 (never on a host-checked deployable) */
@@ -84,8 +100,19 @@ HTPW_SYN_FN int32_t htpw_read_packed(const uint8_t *p, int32_t b, int32_t i) {
   return f >= (1u << (b - 1)) ? (int32_t)f - (1 << b) : (int32_t)f;
 }
 
-/* bitlen(x): number of significant bits, bitlen(0) = 0 (binary search; no CLZ on Cortex-M0). */
+/* bitlen(x): number of significant bits, bitlen(0) = 0: CLZ where the core has it (ARMv7-M and
+ * later), else a binary search (Cortex-M0, the host). */
 HTPW_SYN_FN int32_t htpw_bitlen64(uint64_t x) {
+#if defined(__GNUC__) && defined(__ARM_FEATURE_CLZ)
+  const uint32_t hi = (uint32_t)(x >> 32), lo = (uint32_t)x;
+  uint32_t z;
+  if (hi != 0) {
+    __asm__("clz %0, %1" : "=r"(z) : "r"(hi));
+    return 64 - (int32_t)z;
+  }
+  __asm__("clz %0, %1" : "=r"(z) : "r"(lo));
+  return 32 - (int32_t)z; /* CLZ(0) = 32 */
+#else
   int32_t n = 0;
   if (x >> 32) { n += 32; x >>= 32; }
   if (x >> 16) { n += 16; x >>= 16; }
@@ -94,6 +121,7 @@ HTPW_SYN_FN int32_t htpw_bitlen64(uint64_t x) {
   if (x >> 2) { n += 2; x >>= 2; }
   if (x >> 1) { n += 1; x >>= 1; }
   return n + (int32_t)x;
+#endif
 }
 
 /* 2.1 requant_sat: (acc * m + 2^(total-1)) >> total, total = 31 - s in [1, 62], saturated to int32.
@@ -175,7 +203,9 @@ HTPW_SYN_FN int32_t htpw_linear_row(const htpw_linear_t *L, const int16_t *x, in
 HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_syn_scratch_t *sc, int8_t *w,
                                      int32_t *bias, int32_t *mult, int8_t *shift) {
   const htpw_generator_t *G = L->gen;
-  const int32_t r = G->rank, cin = L->cin, cout = L->cout;
+  const int32_t r = HTPW_SYN_RANK, cin = L->cin, cout = L->cout;
+  int8_t *vt = sc->vt;
+  int32_t pn[HTPW_SYN_RANK]; /* P after step c: |P| <= 2^qP < 2^17 / r fits int32 */
   int16_t *xa = sc->x, *xb = sc->x + sc->xmax, *h;
   int32_t *S = sc->s, *R = sc->r;
   int64_t *P = sc->p;
@@ -185,7 +215,7 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
   const int32_t bias_exp = (int8_t)L->params[5];
   int32_t k, t, j, a, b, o, i;
 
-  if (kmult < ((uint32_t)1 << 30) || kmult >= ((uint32_t)1 << 31)) return HTPW_SYN_BAD_PARAMS;
+  if (kmult < ((uint32_t)1 << 30) || kmult >= ((uint32_t)1 << 31) || G->rank != HTPW_SYN_RANK) return HTPW_SYN_BAD_PARAMS;
 
   /* step 1: trunk. x0 = code (|x0| <= 127), x_{t+1} = clamp(requant_sat(...), 0, 32767) */
   for (k = 0; k < G->dz; k++) xa[k] = (int16_t)htpw_read_packed(L->code, G->code_bits, k);
@@ -205,6 +235,10 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
     for (a = 0; a < r; a++) S[a * r + a] = htpw_linear_row(G->core, h, a);
   }
 
+  /* V[:, :cin] unpacked and transposed: vt[i * r + b] = V[b][i] (|V| <= 127) */
+  for (i = 0; i < cin; i++)
+    for (b = 0; b < r; b++) vt[i * r + b] = (int8_t)htpw_read_packed(G->v, G->basis_bits, b * G->cmax + i);
+
   /* step 3: per output channel, in order */
   for (o = 0; o < cout; o++) {
     int32_t g, m = 0, sp, sa, sh, tn;
@@ -214,41 +248,54 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
     if (G->gains == HTPW_GAINS_STORED) g = htpw_read_packed(L->gains, G->gain_bits, o);
     else if (G->gains == HTPW_GAINS_GENERATED) g = htpw_linear_row(G->gain, h, o);
     else g = 1;
-    /* b. P = U[o, :] S (int64, |P| <= 256 * 127 * (2^23 - 1) < 2^38) */
+    /* b. P = U[o, :] S (int64, |P| <= 256 * 127 * (2^23 - 1) < 2^38); each U[o, a] read once */
+    for (b = 0; b < r; b++) P[b] = 0;
+    for (a = 0; a < r; a++) {
+      const int64_t ua = htpw_read_packed(G->u, G->basis_bits, o * r + a);
+      for (b = 0; b < r; b++) P[b] += ua * S[a * r + b];
+    }
     for (b = 0; b < r; b++) {
-      int64_t acc = 0;
-      uint64_t ab;
-      for (a = 0; a < r; a++) acc += (int64_t)htpw_read_packed(G->u, G->basis_bits, o * r + a) * S[a * r + b];
-      P[b] = acc;
-      ab = acc < 0 ? (uint64_t)0 - (uint64_t)acc : (uint64_t)acc;
+      const uint64_t ab = P[b] < 0 ? (uint64_t)0 - (uint64_t)P[b] : (uint64_t)P[b];
       if (ab > pmax) pmax = ab;
     }
     /* c. normalize P to qP bits: |P| <= 2^qP after the shift */
     sp = htpw_bitlen64(pmax) - G->qp;
     if (sp < 0) sp = 0;
-    if (sp > 0) for (b = 0; b < r; b++) P[b] = htpw_round_shift64(P[b], sp);
+    for (b = 0; b < r; b++) pn[b] = (int32_t)(sp > 0 ? htpw_round_shift64(P[b], sp) : P[b]);
     /* d. R = P V[:, :cin] (|R| <= r * 2^qP * 127 < 2^24), m = max |R| */
     for (i = 0; i < cin; i++) {
+      const int8_t *v = vt + i * r;
       int32_t acc = 0, ab;
-      for (b = 0; b < r; b++) acc += (int32_t)P[b] * htpw_read_packed(G->v, G->basis_bits, b * G->cmax + i);
+      HTPW_SYN_UNROLL
+      for (b = 0; b < r; b++) acc += pn[b] * v[b];
       R[i] = acc;
       ab = acc < 0 ? -acc : acc;
-      if (ab > m) m = ab;
+      m = ab > m ? ab : m;
     }
     /* e. A = |g| * m (< 2^47); A == 0: degenerate channel */
     A = (uint64_t)(uint32_t)(g < 0 ? -g : g) * (uint64_t)(uint32_t)m;
     if (A == 0) {
+      if (sc->wsum) sc->wsum[o] = 0;
       for (i = 0; i < cin; i++) w[o * cin + i] = 0;
       bias[o] = 0;
       mult[o] = 0;
       shift[o] = 0;
       continue;
     }
-    /* f. weights: q = round_half_up(127 |R| / m) in [0, 127]; 127 |R| + m / 2 < 2^31 (m > 0) */
-    for (i = 0; i < cin; i++) {
-      const int32_t v = R[i];
-      const int32_t q = (127 * (v < 0 ? -v : v) + (m >> 1)) / m;
-      w[o * cin + i] = (int8_t)(((v < 0) != (g < 0)) ? -q : q);
+    /* f. weights: q = round_half_up(127 |R| / m) in [0, 127], negated when R and g differ in sign.
+     * With n = +-127 R (sign of g), C's division truncating toward zero gives it in one step:
+     * (n + sign(n) (m >> 1)) / m = sign(n) floor((|n| + m / 2) / m); |n| + m / 2 < 2^31 (m > 0). */
+    {
+      const int32_t k127 = g < 0 ? -127 : 127, half = m >> 1, twohalf = 2 * half;
+      int8_t *wo = w + o * cin;
+      int32_t sum = 0;
+      for (i = 0; i < cin; i++) {
+        const int32_t n = k127 * R[i];
+        const int32_t q = (n + half - (twohalf & (n >> 31))) / m; /* n >> 31: -1 when n < 0 */
+        wo[i] = (int8_t)q;
+        sum += q;
+      }
+      if (sc->wsum) sc->wsum[o] = sum;
     }
     /* g. multiplier and shift: A' = round_shift(A, sA) in [1, 2^31] */
     sa = htpw_bitlen64(A) - 31;
@@ -271,16 +318,14 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
 }
 
 /* exportC's kernel convention (htpw_kernels.h), not part of the spec: the cache holds the folded
- * bias bias[o] + in_offset * sum_i w[o][i]. Returns -3 if a folded bias leaves int32 (exportC
- * rejects such deployables, so a device never sees it). */
+ * bias bias[o] + in_offset * sum_i w[o][i], from the row sums the synthesis wrote to sc->wsum.
+ * Returns -3 if a folded bias leaves int32 (exportC rejects such deployables, so a device never
+ * sees it). */
 #define HTPW_SYN_FOLD_OVERFLOW (-3)
-HTPW_SYN_FN int32_t htpw_fold_bias(const int8_t *w, int32_t *bias, int32_t cout, int32_t cin, int32_t in_offset) {
-  int32_t o, i;
+HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int32_t cout, int32_t in_offset) {
+  int32_t o;
   for (o = 0; o < cout; o++) {
-    int32_t sum = 0; /* |sum| <= 127 * cin */
-    int64_t f;
-    for (i = 0; i < cin; i++) sum += w[o * cin + i];
-    f = (int64_t)bias[o] + (int64_t)in_offset * sum;
+    const int64_t f = (int64_t)bias[o] + (int64_t)in_offset * wsum[o];
     if (f > INT32_MAX || f < INT32_MIN) return HTPW_SYN_FOLD_OVERFLOW;
     bias[o] = (int32_t)f;
   }
