@@ -17,20 +17,22 @@ import { accountBytes } from '../src/hyper/bytes.ts';
 import { separableDeployable } from '../src/hyper/testing.ts';
 import { synthesisCost } from '../src/hyper/cost.ts';
 import type { Deployable } from '../src/hyper/deployable.ts';
+import { synthesize } from '../src/hyper/synthesis.ts';
 import { buildPlugin, compileArm, countInstructions, hasArmToolchain, sectionSizes, symbols, TARGETS, weightSymbols, writeFiles, type Target } from '../src/codegen/toolchain.ts';
 import { depthwiseModel, pointwiseModel, chainModel } from '../src/codegen/testing/shape_models.ts';
+import { buildCmsisNn, cmsisNnRoot } from '../src/codegen/cmsis_nn_library.ts';
 import { randomIntModel } from '../src/quant/testing/random_model.ts';
 import type { IntModel } from '../src/quant/int_model.ts';
 
 const REF_LOOPS = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'codegen', 'c', 'tflm_reference_loops.h');
 
-/** CMSIS-NN 2.11 / 2.82 / 1.84 instr/MAC pointwise, 16.6 depthwise: stated reference figures (same
- * method, arm-none-eabi-gcc 12 -O2, Cortex-M4), not measured in this run. */
+/** Layer shapes measured for our kernels, Arm CMSIS-NN (the same layer exported with kernels
+ * 'cmsis-nn', built from ../shared/third_party/cmsis-nn in this run) and a plain TFLite-style loop. */
 const SHAPES = [
-  { name: 'pointwise 64 pos 64->64', kind: 'pw' as const, l: 64, cin: 64, cout: 64, k: 1, cmsis: 2.11, tflm: 8.2 },
-  { name: 'pointwise 32 pos 32->64', kind: 'pw' as const, l: 32, cin: 32, cout: 64, k: 1, cmsis: 2.82, tflm: 10.5 },
-  { name: 'pointwise 32 pos 128->128', kind: 'pw' as const, l: 32, cin: 128, cout: 128, k: 1, cmsis: 1.84, tflm: 7.1 },
-  { name: 'depthwise 64 pos 64 ch k5', kind: 'dw' as const, l: 64, cin: 64, cout: 64, k: 5, cmsis: 16.6, tflm: 58 },
+  { name: 'pointwise 64 pos 64->64', kind: 'pw' as const, l: 64, cin: 64, cout: 64, k: 1 },
+  { name: 'pointwise 32 pos 32->64', kind: 'pw' as const, l: 32, cin: 32, cout: 64, k: 1 },
+  { name: 'pointwise 32 pos 128->128', kind: 'pw' as const, l: 32, cin: 128, cout: 128, k: 1 },
+  { name: 'depthwise 64 pos 64 ch k5', kind: 'dw' as const, l: 64, cin: 64, cout: 64, k: 5 },
 ];
 
 function benchMain(prefix: string, shape: (typeof SHAPES)[number]): string {
@@ -61,6 +63,26 @@ int main(void) {
 
 function helperRanges(syms: ReturnType<typeof symbols>): [number, number][] {
   return [...syms.values()].filter((s) => /^__(aeabi_l|.*di3$|muldi|ashldi|ashrdi|lshrdi)/.test(s.name) && s.size > 0).map((s) => [s.addr, s.addr + s.size]);
+}
+
+/** Instructions per MAC of the same layer run by CMSIS-NN: the layer function (which only sets up the
+ * call) plus every arm_* function and libgcc helper (only CMSIS-NN code runs between the marks). */
+function measureCmsis(shape: (typeof SHAPES)[number], target: Target, targetKey: keyof typeof TARGETS, plugin: string, root: string): number {
+  const model = shape.kind === 'pw' ? pointwiseModel(shape.l, shape.cin, shape.cout, 1) : depthwiseModel(shape.l, shape.cin, shape.k, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'htpw-bench-mcu-cmsis-'));
+  const { files, layout } = exportCWithLayout(model, { prefix: 'bm', kernels: 'cmsis-nn' });
+  writeFiles(dir, files);
+  writeFileSync(join(dir, 'main.c'), `#include <stdint.h>\n#include "bm.h"\nstatic int8_t in[BM_INPUT_SIZE], out[BM_OUTPUT_SIZE];\nint main(void) {\n  int32_t i;\n  for (i = 0; i < BM_INPUT_SIZE; i++) in[i] = (int8_t)((i * 37) & 0xff);\n  if (bm_init() != 0) return 2;\n  return bm_invoke(in, out) != 0 ? 3 : 0;\n}\n`);
+  const lib = buildCmsisNn(root, 'arm-none-eabi-gcc', [...TARGETS[targetKey].cflags, '-O2'], model.rounding);
+  const { elf } = compileArm(dir, ['bm.c', 'main.c'], 'bench.elf', target, ['-O2', '-I', lib.include], [lib.lib]);
+  const syms = symbols(elf);
+  const layer = syms.get(layout.layerFunctions[0]);
+  if (!layer) throw new Error('layer symbol missing');
+  const arm = [...syms.values()].filter((x) => x.name.startsWith('arm_') && x.size > 0 && x.type.toLowerCase() === 't' && !/get_buffer_size/.test(x.name));
+  const r = countInstructions(elf, target, plugin, null, [[layer.addr, layer.addr + layer.size], ...arm.map((x): [number, number] => [x.addr, x.addr + x.size]), ...helperRanges(syms)]);
+  if (r.status !== 0) throw new Error(`CMSIS-NN bench run failed (status ${r.status}): ${r.stdout}${r.stderr}`);
+  const macs = shape.l * shape.cin * shape.cout * (shape.kind === 'dw' ? shape.k / shape.cout : 1);
+  return r.ranges.reduce((a, b) => a + b.count, 0) / macs;
 }
 
 function measure(shape: (typeof SHAPES)[number], target: Target, plugin: string): { ours: number; ref: number; macs: number } {
@@ -119,10 +141,24 @@ function sizes(model: IntModel | Deployable, target: Target, tag: string): Bench
   ];
 }
 
-/** One synthesis (init) and one inference of a deployable, counted between calls of a marker function. */
-function synthesisAndInference(dep: Deployable, target: Target, label: string, plugin: string): BenchRecord[] {
+/** Multiply-accumulates of one inference of model (conv, depthwise, pointwise, fully connected). */
+function inferenceMacs(model: IntModel): number {
+  let macs = 0;
+  for (const op of model.ops) {
+    const y = model.tensors[op.output].shape;
+    const positions = y.length > 1 ? y[0] : 1;
+    if (op.kind === 'conv1d') macs += positions * op.outChannels * op.kernelSize * op.inChannels;
+    else if (op.kind === 'dwconv1d') macs += positions * op.outChannels * op.kernelSize;
+    else if (op.kind === 'pwconv1d' || op.kind === 'fully_connected') macs += positions * op.outChannels * op.inChannels;
+  }
+  return macs;
+}
+
+/** Instructions of one synthesis (init) and one inference of a deployable exported with `kernels`
+ * (CMSIS-NN linked from `cmsis` when 'cmsis-nn'), counted between calls of a marker function. */
+function countInitAndInvoke(dep: Deployable, target: Target, plugin: string, kernels: 'native' | 'cmsis-nn', cmsis?: { root: string; key: keyof typeof TARGETS }) {
   const dir = mkdtempSync(join(tmpdir(), 'htpw-bench-syn-'));
-  const { files, layout } = exportCWithLayout(dep, { prefix: 'mb' });
+  const { files, layout } = exportCWithLayout(dep, { prefix: 'mb', kernels });
   writeFiles(dir, files);
   writeFileSync(join(dir, 'main.c'), `#include <stdint.h>
 #include "mb.h"
@@ -140,19 +176,24 @@ int main(void) {
   return e != 0 ? 2 : 0;
 }
 `);
-  const { elf } = compileArm(dir, ['mb.c', 'main.c'], 'syn.elf', target, ['-O2']);
+  const lib = cmsis ? buildCmsisNn(cmsis.root, 'arm-none-eabi-gcc', [...TARGETS[cmsis.key].cflags, '-O2'], dep.model.rounding) : null;
+  const { elf } = compileArm(dir, ['mb.c', 'main.c'], 'syn.elf', target, ['-O2', ...(lib ? ['-I', lib.include] : [])], lib ? [lib.lib] : []);
   const syms = symbols(elf);
   const mark = syms.get('bench_mark');
   if (!mark) throw new Error('bench_mark missing');
   const r = countInstructions(elf, target, plugin, mark.addr);
   if (r.status !== 0 || r.marks.length !== 3) throw new Error(`synthesis bench run failed (status ${r.status}, ${r.marks.length} marks): ${r.stdout}${r.stderr}`);
-  const synth = r.marks[1] - r.marks[0];
-  const infer = r.marks[2] - r.marks[1];
+  return { elf, syms, layout, synth: r.marks[1] - r.marks[0], infer: r.marks[2] - r.marks[1] };
+}
+
+/** One synthesis (init) and one inference of a deployable, counted between calls of a marker function. */
+function synthesisAndInference(dep: Deployable, target: Target, label: string, plugin: string): BenchRecord[] {
+  const { elf, syms, layout, synth, infer } = countInitAndInvoke(dep, target, plugin, 'native');
   const sec = sectionSizes(elf);
   const weightSymBytes = weightSymbols(elf).reduce((a, s) => a + s.size, 0);
   const acc = accountBytes(dep);
   const code = (re: RegExp) => [...syms.values()].filter((s) => s.type.toLowerCase() === 't' && re.test(s.name)).reduce((a, s) => a + s.size, 0);
-  const synCode = code(/^(mb_init|htpw_(synthesize_layer|fold_bias|read_packed|bitlen64|requant_sat|round_shift64|normalize_product|rdiv_pow2|linear_row))$/);
+  const synCode = code(/^(mb_init|htpw_(synthesize_layer|fold_bias_sums|read_packed|bitlen64|requant_sat|round_shift64|normalize_product|rdiv_pow2|linear_row))$/);
   const modelCode = code(/^(mb_|htpw_)/);
   const arena = syms.get('mb_arena')?.size ?? 0;
   const cache = syms.get('mb_cache')?.size ?? 0;
@@ -179,17 +220,31 @@ async function main(): Promise<void> {
   }
   const plugin = buildPlugin(join(tmpdir(), 'htpw-icount'));
   const records: BenchRecord[] = [];
-  for (const [tkey, label] of [['m4', 'M4 DSP'], ['m4-nodsp', 'M4 portable'], ['m0-code-4mb', 'M0']] as const) {
+  const root = cmsisNnRoot();
+  if (!root) console.log('mcu bench: CMSIS-NN not found at ../shared/third_party/cmsis-nn (HTPW_CMSIS_NN): no CMSIS-NN figures');
+  // CMSIS-NN is built per core: the M4 DSP library (SMLAD paths) for 'M4 DSP', the Cortex-M0 (portable) library for 'M0'
+  for (const [tkey, label, cmsisKey] of [['m4', 'M4 DSP', 'm4'], ['m4-nodsp', 'M4 portable', null], ['m0-code-4mb', 'M0', 'm0-code-4mb']] as const) {
     for (const shape of SHAPES) {
       const r = measure(shape, TARGETS[tkey], plugin);
-      console.log(`  ${label.padEnd(12)} ${shape.name.padEnd(28)} ours ${r.ours.toFixed(2)} instr/MAC, plain TFLite-style loop ${r.ref.toFixed(2)}`);
-      if (tkey !== 'm0-code-4mb') records.push(record(`${label} ${shape.name}`, r.ours, shape.cmsis, 'instr/MAC', 'baseline = CMSIS-NN reference figure (stated, not measured in this run)'));
+      const cm = root && cmsisKey ? measureCmsis(shape, TARGETS[tkey], cmsisKey, plugin, root) : null;
+      console.log(`  ${label.padEnd(12)} ${shape.name.padEnd(28)} ours ${r.ours.toFixed(2)} instr/MAC, ${cm !== null ? `CMSIS-NN ${cm.toFixed(2)}, ` : ''}plain TFLite-style loop ${r.ref.toFixed(2)}`);
+      if (cm !== null) records.push(record(`${label} ${shape.name} vs CMSIS-NN`, r.ours, cm, 'instr/MAC', `baseline = CMSIS-NN (${cmsisKey === 'm4' ? 'DSP' : 'portable'} path, -O2) on the same layer, measured in the same run`));
       records.push(record(`${label} ${shape.name} vs plain loop`, r.ours, r.ref, 'instr/MAC', 'baseline = plain TFLite-Micro-style C loop measured in the same run'));
     }
   }
   const { deployable } = separableDeployable(1, { dz: 4, dh: 12, rank: 3 });
   for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m4-nodsp', 'cortex-m4 portable'], ['m0-code-4mb', 'cortex-m0 code']] as const) {
     records.push(...synthesisAndInference(deployable, TARGETS[tkey], label, plugin));
+  }
+  // whole-model inference, instructions per MAC: our kernels vs the same model calling CMSIS-NN
+  const macs = inferenceMacs(synthesize(deployable));
+  if (root) {
+    for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m0-code-4mb', 'cortex-m0 code']] as const) {
+      const ours = countInitAndInvoke(deployable, TARGETS[tkey], plugin, 'native');
+      const cm = countInitAndInvoke(deployable, TARGETS[tkey], plugin, 'cmsis-nn', { root, key: tkey });
+      console.log(`  MIT-BIH deployable ${label}: inference ${(ours.infer / macs).toFixed(2)} instr/MAC ours, ${(cm.infer / macs).toFixed(2)} CMSIS-NN calls (${macs} MAC)`);
+      records.push(record(`MIT-BIH deployable ${label}: inference instr/MAC vs CMSIS-NN calls`, ours.infer / macs, cm.infer / macs, 'instr/MAC', `${macs} MAC per inference; baseline = the same generated C with --kernels cmsis-nn, measured in the same run`));
+    }
   }
   records.push(...sizes(chainModel(1), TARGETS.m4, 'chain model'));
   records.push(...sizes(randomIntModel(1), TARGETS.m4, 'random model 1'));
