@@ -16,19 +16,29 @@ export const WARNING_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Wshadow', '-Werr
 
 export interface Target {
   name: string;
-  board: 'mps2-an386' | 'mps2-an385' | 'microbit';
+  board: 'mps2-an386' | 'mps2-an385' | 'microbit' | 'mps2-an500' | 'mps2-an505' | 'mps3-an547';
   cflags: string[];
   flash: string;
   ram: string;
+  /** where code and RAM start (default 0x00000000 and 0x20000000) */
+  flashOrigin?: string;
+  ramOrigin?: string;
 }
 
-export const TARGETS: Record<'m4' | 'm4-nodsp' | 'm0' | 'm0-code-4mb', Target> = {
+export const TARGETS: Record<'m4' | 'm4-nodsp' | 'm0' | 'm0-code-4mb' | 'm7' | 'm7-nodsp' | 'm33' | 'm33-nodsp' | 'm55', Target> = {
   m4: { name: 'cortex-m4 (DSP)', board: 'mps2-an386', cflags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '4M' },
   'm4-nodsp': { name: 'cortex-m4 (portable)', board: 'mps2-an386', cflags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft', '-DHTPW_NO_DSP'], flash: '4M', ram: '4M' },
   m0: { name: 'cortex-m0', board: 'microbit', cflags: ['-mcpu=cortex-m0', '-mthumb', '-mfloat-abi=soft'], flash: '256K', ram: '16K' },
   /** Cortex-M0 (ARMv6-M) code run on the mps2-an385 board (Cortex-M3, a superset ISA) for its 4 MB
    * RAM: the instruction count of the M0 binary is the same; for shapes whose buffers exceed 16 KB. */
   'm0-code-4mb': { name: 'cortex-m0 code (on mps2-an385)', board: 'mps2-an385', cflags: ['-mcpu=cortex-m0', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '4M' },
+  m7: { name: 'cortex-m7 (DSP)', board: 'mps2-an500', cflags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '4M' },
+  'm7-nodsp': { name: 'cortex-m7 (portable)', board: 'mps2-an500', cflags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft', '-DHTPW_NO_DSP'], flash: '4M', ram: '4M' },
+  /** mps2-an505 boots Secure: code in the secure alias of SSRAM1, RAM in the secure alias of SSRAM2/3 */
+  m33: { name: 'cortex-m33 (DSP)', board: 'mps2-an505', cflags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '2M', flashOrigin: '0x10000000', ramOrigin: '0x38000000' },
+  'm33-nodsp': { name: 'cortex-m33+nodsp', board: 'mps2-an505', cflags: ['-mcpu=cortex-m33+nodsp', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '2M', flashOrigin: '0x10000000', ramOrigin: '0x38000000' },
+  /** mps3-an547 (Helium): ITCM and DTCM, 512 KB each, secure aliases */
+  m55: { name: 'cortex-m55 (DSP + MVE)', board: 'mps3-an547', cflags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=soft'], flash: '512K', ram: '512K', flashOrigin: '0x10000000', ramOrigin: '0x30000000' },
 };
 
 export function has(cmd: string): boolean {
@@ -71,7 +81,12 @@ export function compileHost(dir: string, sources: string[], out: string, extra: 
 export function compileArm(dir: string, sources: string[], out: string, target: Target, extra: string[] = ['-O2'], libs: string[] = []): { elf: string; map: string } {
   const ld = join(dir, `link_${target.board}.ld`);
   if (!existsSync(ld)) {
-    const text = readFileSync(join(MCU_DIR, 'link.ld.in'), 'utf8').replace('@BOARD@', target.board).replace('@FLASH@', target.flash).replace('@RAM@', target.ram);
+    const text = readFileSync(join(MCU_DIR, 'link.ld.in'), 'utf8')
+      .replace('@BOARD@', target.board)
+      .replace('@FLASH@', target.flash)
+      .replace('@RAM@', target.ram)
+      .replace('@FLASH_ORIGIN@', target.flashOrigin ?? '0x00000000')
+      .replace('@RAM_ORIGIN@', target.ramOrigin ?? '0x20000000');
     writeFileSync(ld, text);
   }
   const elf = join(dir, out);

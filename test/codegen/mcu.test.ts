@@ -73,6 +73,19 @@ describe.skipIf(!arm)('C synthesis on emulated Cortex-M: cache identical to synt
   });
 });
 
+describe.skipIf(!arm)('more cores (QEMU): Cortex-M7 mps2-an500, M33 mps2-an505 (Secure, code 0x10000000, RAM 0x38000000), M55 mps3-an547 (TCMs)', () => {
+  const m = randomIntModel(23, { length: 24, maxChannels: 8 });
+  const model = prepare(m, [randomInput(m, 1), randomInput(m, 2)]);
+  const { dep, inputs } = familyCase(430, new Map(FAMILIES).get('shared-basis, stored 6-bit gains')!, { length: 24, maxChannels: 10 });
+  const deployable = prepare(dep, inputs);
+  for (const target of ['m7', 'm7-nodsp', 'm33', 'm33-nodsp', 'm55'] as const) {
+    it(`random model and a deployable (C synthesis) on ${TARGETS[target].name}`, () => {
+      check(runArm(model.dir, model.prefix, target));
+      check(runArm(deployable.dir, deployable.prefix, target), dep.layers.length);
+    });
+  }
+});
+
 /** Link a deployable (or model) for a target with a trivial main; returns the ELF. */
 function link(input: Deployable | IntModel, target: keyof typeof TARGETS) {
   const dir = workDir('bytes');
