@@ -3,7 +3,8 @@
  * and for the oracle tests: found at ../shared/third_party/cmsis-nn (beside the checkout; override
  * with HTPW_CMSIS_NN=/path), never copied into the repository. Only the int8 operators and their
  * support functions are built: the *_s8*.c files of the convolution, fully connected, pooling and
- * basic math groups and of NNSupportFunctions, plus arm_q7_to_q15_with_offset.c.
+ * basic math groups, of NNSupportFunctions and TransposeFunctions (the MVE depthwise path), plus
+ * arm_q7_to_q15_with_offset.c.
  *
  * Rounding: CMSIS-NN's arm_nn_requantize is TFLite Micro's double rounding by default and
  * TFLITE_SINGLE_ROUNDING's `(x * m + 2^(30 - shift)) >> (31 - shift)` when built with
@@ -31,7 +32,7 @@ export function cmsisNnRoot(): string | null {
   return existsSync(join(root, 'Include', 'arm_nnfunctions.h')) && existsSync(join(root, 'Source')) ? root : null;
 }
 
-const GROUPS = ['BasicMathFunctions', 'ConvolutionFunctions', 'FullyConnectedFunctions', 'NNSupportFunctions', 'PoolingFunctions'];
+const GROUPS = ['BasicMathFunctions', 'ConvolutionFunctions', 'FullyConnectedFunctions', 'NNSupportFunctions', 'PoolingFunctions', 'TransposeFunctions'];
 const INT8 = /_s8(_[a-z0-9_]+)?\.c$|^arm_q7_to_q15_with_offset\.c$/;
 const NOT_INT8 = /lstm|svdf|_s16_s8|_f16|_f32/;
 

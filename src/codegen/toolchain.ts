@@ -25,7 +25,7 @@ export interface Target {
   ramOrigin?: string;
 }
 
-export const TARGETS: Record<'m4' | 'm4-nodsp' | 'm0' | 'm0-code-4mb' | 'm7' | 'm7-nodsp' | 'm33' | 'm33-nodsp' | 'm55', Target> = {
+export const TARGETS: Record<'m4' | 'm4-nodsp' | 'm0' | 'm0-code-4mb' | 'm7' | 'm7-nodsp' | 'm33' | 'm33-nodsp' | 'm55' | 'm55-mve', Target> = {
   m4: { name: 'cortex-m4 (DSP)', board: 'mps2-an386', cflags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '4M' },
   'm4-nodsp': { name: 'cortex-m4 (portable)', board: 'mps2-an386', cflags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=soft', '-DHTPW_NO_DSP'], flash: '4M', ram: '4M' },
   m0: { name: 'cortex-m0', board: 'microbit', cflags: ['-mcpu=cortex-m0', '-mthumb', '-mfloat-abi=soft'], flash: '256K', ram: '16K' },
@@ -38,7 +38,9 @@ export const TARGETS: Record<'m4' | 'm4-nodsp' | 'm0' | 'm0-code-4mb' | 'm7' | '
   m33: { name: 'cortex-m33 (DSP)', board: 'mps2-an505', cflags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '2M', flashOrigin: '0x10000000', ramOrigin: '0x38000000' },
   'm33-nodsp': { name: 'cortex-m33+nodsp', board: 'mps2-an505', cflags: ['-mcpu=cortex-m33+nodsp', '-mthumb', '-mfloat-abi=soft'], flash: '4M', ram: '2M', flashOrigin: '0x10000000', ramOrigin: '0x38000000' },
   /** mps3-an547 (Helium): ITCM and DTCM, 512 KB each, secure aliases */
-  m55: { name: 'cortex-m55 (DSP + MVE)', board: 'mps3-an547', cflags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=soft'], flash: '512K', ram: '512K', flashOrigin: '0x10000000', ramOrigin: '0x30000000' },
+  m55: { name: 'cortex-m55 (DSP, soft float)', board: 'mps3-an547', cflags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=soft'], flash: '512K', ram: '512K', flashOrigin: '0x10000000', ramOrigin: '0x30000000' },
+  /** hard float enables Helium (__ARM_FEATURE_MVE): CMSIS-NN takes its MVE paths */
+  'm55-mve': { name: 'cortex-m55 (DSP + MVE)', board: 'mps3-an547', cflags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], flash: '512K', ram: '512K', flashOrigin: '0x10000000', ramOrigin: '0x30000000' },
 };
 
 export function has(cmd: string): boolean {

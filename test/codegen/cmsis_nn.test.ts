@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { cmsisNnRoot } from '../../src/codegen/cmsis_nn_library.ts';
 import { exportCWithLayout } from '../../src/codegen/export_c.ts';
-import { hasArmToolchain, hasHostGcc } from '../../src/codegen/toolchain.ts';
+import { hasArmToolchain, hasHostGcc, TARGETS } from '../../src/codegen/toolchain.ts';
 import { chainModel, depthwiseModel, pointwiseModel, shapeInput } from '../../src/codegen/testing/shape_models.ts';
 import { randomIntModel, randomInput } from '../../src/quant/testing/random_model.ts';
 import { ptq } from '../../src/quant/ptq.ts';
@@ -114,7 +114,7 @@ describe.skipIf(!root || !gcc)('CMSIS-NN oracle on the host (gcc): every layer b
   }, 300_000);
 });
 
-describe.skipIf(!root || !arm)('CMSIS-NN oracle on emulated Cortex-M (QEMU): DSP path on the M4, portable path on the M0', () => {
+describe.skipIf(!root || !arm)('CMSIS-NN oracle on emulated Cortex-M (QEMU): DSP path on the M4 / M7 / M33, portable on the M0, MVE on the M55', () => {
   // the first run of each (core, rounding) builds CMSIS-NN for it (about 20 s on a loaded machine)
   for (const [seed, rounding] of [[15, 'double'], [32, 'single']] as const) {
     for (const [target, opt] of [['m4', '-O2'], ['m0', '-Os']] as const) {
@@ -124,6 +124,14 @@ describe.skipIf(!root || !arm)('CMSIS-NN oracle on emulated Cortex-M (QEMU): DSP
         pass(runArmCmsis(root!, p.dir, p.prefix, target, rounding, opt));
       }, 300_000);
     }
+  }
+
+  for (const target of ['m7', 'm33', 'm55-mve'] as const) {
+    it(`random model seed 15 on ${TARGETS[target].name} (the M55 build takes CMSIS-NN's Helium paths)`, () => {
+      const m = randomIntModel(15, { rounding: 'double', length: 24, maxChannels: 8 });
+      const p = prepareCmsis(m, [randomInput(m, 1), randomInput(m, 2)]);
+      pass(runArmCmsis(root!, p.dir, p.prefix, target, 'double'));
+    }, 300_000);
   }
 
   it('a deployable with generated layers on cortex-m4 (DSP)', () => {

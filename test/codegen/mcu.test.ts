@@ -78,7 +78,7 @@ describe.skipIf(!arm)('more cores (QEMU): Cortex-M7 mps2-an500, M33 mps2-an505 (
   const model = prepare(m, [randomInput(m, 1), randomInput(m, 2)]);
   const { dep, inputs } = familyCase(430, new Map(FAMILIES).get('shared-basis, stored 6-bit gains')!, { length: 24, maxChannels: 10 });
   const deployable = prepare(dep, inputs);
-  for (const target of ['m7', 'm7-nodsp', 'm33', 'm33-nodsp', 'm55'] as const) {
+  for (const target of ['m7', 'm7-nodsp', 'm33', 'm33-nodsp', 'm55', 'm55-mve'] as const) {
     it(`random model and a deployable (C synthesis) on ${TARGETS[target].name}`, () => {
       check(runArm(model.dir, model.prefix, target));
       check(runArm(deployable.dir, deployable.prefix, target), dep.layers.length);
