@@ -29,7 +29,7 @@ export class ModuleBuilder {
   }
 
   /** The module's bytes. */
-  assemble(): Uint8Array {
+  assemble(): Uint8Array<ArrayBuffer> {
     const types = this.functions.map(({ builder }) => [
       FUNCTION_TYPE,
       ...vector(builder.params.map((t) => [VALUE_TYPE[t]])),
