@@ -109,6 +109,17 @@ function micro(kc: number, aBase: number, bBase: number, c: Float32Array, cOff: 
 }
 
 /**
+ * The shapes with nothing to multiply: M or N is 0 (no output), or K is 0 (C = 0 unless accumulating).
+ * Returns true when it handled the call; shared by gemm and its SIMD twin.
+ */
+export function emptyGemm(M: number, N: number, K: number, c: Float32Array, cOff: number, ldc: number, accumulate: boolean): boolean {
+  if (M === 0 || N === 0) return true;
+  if (K !== 0) return false;
+  if (!accumulate) for (let i = 0; i < M; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + N);
+  return true;
+}
+
+/**
  * C[i, j] = (accumulate ? C[i, j] : 0) + sum_p A[i, p] * B[p, j], with
  * A[i, p] = a[aOff + i*aRs + p*aCs], B[p, j] = b[bOff + p*bRs + j*bCs], C[i, j] = c[cOff + i*ldc + j].
  */
@@ -119,11 +130,7 @@ export function gemm(
   c: Float32Array, cOff: number, ldc: number,
   accumulate: boolean,
 ): void {
-  if (M === 0 || N === 0) return;
-  if (K === 0) {
-    if (!accumulate) for (let i = 0; i < M; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + N);
-    return;
-  }
+  if (emptyGemm(M, N, K, c, cOff, ldc, accumulate)) return;
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nc = Math.min(NC, N - j0);
     for (let p0 = 0; p0 < K; p0 += KC) {

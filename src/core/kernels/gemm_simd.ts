@@ -15,6 +15,7 @@
  * adds) into c at the end of the K loop. Sums run in f32 (gemm.ts sums in f64): results differ by
  * rounding, about K * 2^-24 relative to sum |A[i, p] B[p, j]|.
  */
+import { emptyGemm } from './gemm.ts';
 import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../wasm/index.ts';
 
 const MR = 4;
@@ -101,11 +102,7 @@ export function gemmSimd(
   c: Float32Array, cOff: number, ldc: number,
   accumulate: boolean,
 ): void {
-  if (M === 0 || N === 0) return;
-  if (K === 0) {
-    if (!accumulate) for (let i = 0; i < M; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + N);
-    return;
-  }
+  if (emptyGemm(M, N, K, c, cOff, ldc, accumulate)) return;
   const macro = kernel();
   const arena = sharedArena();
   // arena layout: all K-blocks of one B column block, one A block, one C block
