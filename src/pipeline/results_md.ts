@@ -50,7 +50,8 @@ function headline(task: string, rs: ResultRecord[], dirOf: Map<string, string>, 
   const floats = rs.filter((r) => r.variant === 'float-large');
   const gens = rs.filter((r) => r.variant === 'hypertinypw').sort((a, b) => a.flash.total - b.flash.total);
   if (gens.length === 0) return [`- ${task}: no HyperTinyPW result yet.`];
-  const ref = floats[0];
+  // each compression is set against the float backbone of its own seed (the one it started from)
+  const refOf = (g: ResultRecord) => floats.find((f) => f.seed === g.seed) ?? floats[0];
   const cmp = (a: ResultRecord, b: ResultRecord) => {
     const da = dirOf.get(a.id)!, db = dirOf.get(b.id)!;
     if (da !== db || !findPredictions(da, a.id) || !findPredictions(db, b.id)) return null;
@@ -69,6 +70,7 @@ function headline(task: string, rs: ResultRecord[], dirOf: Map<string, string>, 
     const label = typeof g.config.label === 'string' ? g.config.label : g.id;
     const acc = g.metrics.accuracy;
     const parts: string[] = [`HyperTinyPW ${label}: ${kB(g.flash.total)} kB flash, RAM ${kB(g.ram.total)} kB, macro-F1 ${f3(g.metrics.macroF1.value)} [${f3(g.metrics.macroF1.lo)}, ${f3(g.metrics.macroF1.hi)}]${acc ? `, accuracy ${f3(acc.value)} [${f3(acc.lo)}, ${f3(acc.hi)}]` : ''}`];
+    const ref = refOf(g);
     if (ref) {
       const c = cmp(g, ref);
       const share = c ? `${(100 * c.macroF1Ratio.value).toFixed(1)}% [${(100 * c.macroF1Ratio.lo).toFixed(1)}, ${(100 * c.macroF1Ratio.hi).toFixed(1)}]` : `${((100 * g.metrics.macroF1.value) / ref.metrics.macroF1.value).toFixed(1)}%`;

@@ -7,14 +7,17 @@
  *                       fp32 large CNN) and beats the stored low-rank baseline at matched bytes
  *
  * Every share and difference is a pooled paired bootstrap over seeds with record-level (patient)
- * resampling (src/eval/pooled.ts), for the validation-tuned decisions and for plain argmax. A
+ * resampling (src/eval/pooled.ts), for the validation-tuned decisions and for plain argmax. Seeds
+ * are matched: a compression of seed s starts from the float backbone of seed s, so a point is set
+ * against the seeds of the other family that it has too (seedPairs); only when the two share no
+ * seed are all seeds of both pooled, and the verdict says so. A
  * criterion is 'met' when its whole 95% interval clears the bar, 'not met' when the whole interval
  * misses it, 'inconclusive' otherwise. Families are the records of one variant and label (one per
  * seed); their flash is the mean over seeds (identical across seeds for a fixed architecture).
  */
 
 import type { ResultRecord } from '../eval/results.ts';
-import { meanMacroF1, pooledPairedBootstrap, type PooledComparison, type SeedDecisions } from '../eval/pooled.ts';
+import { meanMacroF1, pooledPairedBootstrap, type PooledComparison, type PooledOptions, type SeedDecisions } from '../eval/pooled.ts';
 import { findPredictions, loadPredictions } from './evaluate.ts';
 
 export const CLAIM = { share: 0.95, flashRatio: 6.3 } as const;
@@ -30,9 +33,11 @@ export interface Family {
   seeds: number[];
   flash: number;
   ram: number;
-  /** per-seed test decisions (only seeds whose predictions file exists) */
+  /** per-seed test decisions (only seeds whose predictions file exists), in the order of decisionSeeds */
   tuned: SeedDecisions[];
   argmax: SeedDecisions[];
+  /** the seed of each entry of tuned / argmax */
+  decisionSeeds: number[];
 }
 
 /** Records of one task grouped by (variant, label), with their saved predictions. */
@@ -45,7 +50,7 @@ export function familiesOf(records: ResultRecord[], predsDirOf: (id: string) => 
   }
   return [...by.values()].map((rs) => {
     rs.sort((x, y) => x.seed - y.seed);
-    const tuned: SeedDecisions[] = [], argmax: SeedDecisions[] = [];
+    const tuned: SeedDecisions[] = [], argmax: SeedDecisions[] = [], decisionSeeds: number[] = [];
     for (const r of rs) {
       const dir = predsDirOf(r.id);
       if (!dir || !findPredictions(dir, r.id)) continue;
@@ -53,13 +58,35 @@ export function familiesOf(records: ResultRecord[], predsDirOf: (id: string) => 
       if (p.kind === 'multilabel') continue;
       tuned.push({ yTrue: p.yTrue, yPred: p.yPred, group: p.group });
       argmax.push({ yTrue: p.yTrue, yPred: p.yArgmax, group: p.group });
+      decisionSeeds.push(r.seed);
     }
     const mean = (f: (r: ResultRecord) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
     return {
       variant: rs[0].variant, label: typeof rs[0].config.label === 'string' ? rs[0].config.label : '', records: rs, seeds: rs.map((r) => r.seed),
-      flash: mean((r) => r.flash.total), ram: mean((r) => r.ram.total), tuned, argmax,
+      flash: mean((r) => r.flash.total), ram: mean((r) => r.ram.total), tuned, argmax, decisionSeeds,
     };
   });
+}
+
+/** Two families' decisions restricted to the seeds both have (seed-matched), or all of both when they share none. */
+export interface SeedPairs {
+  a: SeedDecisions[];
+  b: SeedDecisions[];
+  /** the common seeds, or null when there are none and all seeds of both were pooled */
+  seeds: number[] | null;
+}
+
+export function seedPairs(a: Family, b: Family, decisions: Decisions): SeedPairs {
+  const common = a.decisionSeeds.filter((s) => b.decisionSeeds.includes(s));
+  if (common.length === 0) return { a: a[decisions], b: b[decisions], seeds: null };
+  const pick = (f: Family) => common.map((s) => f[decisions][f.decisionSeeds.indexOf(s)]);
+  return { a: pick(a), b: pick(b), seeds: common };
+}
+
+/** pooledPairedBootstrap of two families on their matched seeds, with the seeds it used */
+function compare(a: Family, b: Family, decisions: Decisions, k: number, bo: PooledOptions): PooledComparison & { pairedSeeds: number[] | null } {
+  const p = seedPairs(a, b, decisions);
+  return { ...pooledPairedBootstrap(p.a, p.b, k, bo), pairedSeeds: p.seeds };
 }
 
 function outcome(iv: { lo: number; hi: number }, bar: number): Outcome {
@@ -71,12 +98,12 @@ export interface PointVerdict {
   flash: number;
   seeds: number;
   decisions: Decisions;
-  /** share of the large float CNN's macro-F1 (pooled, record-level CI) */
-  share: PooledComparison;
+  /** share of the large float CNN's macro-F1 (pooled over the matched seeds, record-level CI) */
+  share: PooledComparison & { pairedSeeds: number[] | null };
   flashRatio: number;
   claim: Outcome;
   /** the low-rank family it is compared with at matched bytes, and macro-F1(point) - macro-F1(low-rank) */
-  lowRank?: { label: string; flash: number; diff: PooledComparison };
+  lowRank?: { label: string; flash: number; diff: PooledComparison & { pairedSeeds: number[] | null } };
   bar: Outcome;
 }
 
@@ -87,7 +114,7 @@ export interface BaselineComparison {
   baseline: string;
   baselineFlash: number;
   decisions: Decisions;
-  diff: PooledComparison;
+  diff: PooledComparison & { pairedSeeds: number[] | null };
 }
 
 export interface TaskVerdicts {
@@ -136,18 +163,18 @@ export function taskVerdicts(task: string, families: Family[], k: number, opts: 
   if (ref) {
     for (const p of points) {
       for (const decisions of ['tuned', 'argmax'] as const) {
-        const share = pooledPairedBootstrap(p[decisions], ref[decisions], k, bo);
+        const share = compare(p, ref, decisions, k, bo);
         const flashRatio = ref.flash / p.flash;
         const claim: Outcome = flashRatio < CLAIM.flashRatio ? 'not met' : outcome(share.ratio, CLAIM.share);
         const lr = matchedLowRank(p, lowRanks, decisions, k);
-        const lowRank = lr ? { label: lr.label, flash: lr.flash, diff: pooledPairedBootstrap(p[decisions], lr[decisions], k, bo) } : undefined;
+        const lowRank = lr ? { label: lr.label, flash: lr.flash, diff: compare(p, lr, decisions, k, bo) } : undefined;
         const shareOk = outcome(share.ratio, BAR.share);
         // strictly above low-rank: met when the whole interval of the difference is above 0
         const d = lowRank?.diff.diff;
         const lowWin: Outcome = !d ? 'inconclusive' : d.lo > 0 ? 'met' : d.hi <= 0 ? 'not met' : 'inconclusive';
         const bar: Outcome = p.flash > BAR.maxFlash || shareOk === 'not met' || lowWin === 'not met' ? 'not met'
           : shareOk === 'met' && lowWin === 'met' ? 'met' : 'inconclusive';
-        out.push({ label: p.label, flash: p.flash, seeds: p[decisions].length, decisions, share, flashRatio, claim, ...(lowRank ? { lowRank } : {}), bar });
+        out.push({ label: p.label, flash: p.flash, seeds: share.seedsA, decisions, share, flashRatio, claim, ...(lowRank ? { lowRank } : {}), bar });
       }
     }
   }
@@ -155,7 +182,7 @@ export function taskVerdicts(task: string, families: Family[], k: number, opts: 
   for (const p of points) {
     for (const b of families.filter((f) => f.variant !== 'hypertinypw' && f.tuned.length > 0).sort((x, y) => x.flash - y.flash)) {
       for (const decisions of ['tuned', 'argmax'] as const) {
-        comparisons.push({ point: p.label, pointFlash: p.flash, baseline: `${b.variant}${b.label ? ` ${b.label}` : ''}`, baselineFlash: b.flash, decisions, diff: pooledPairedBootstrap(p[decisions], b[decisions], k, bo) });
+        comparisons.push({ point: p.label, pointFlash: p.flash, baseline: `${b.variant}${b.label ? ` ${b.label}` : ''}`, baselineFlash: b.flash, decisions, diff: compare(p, b, decisions, k, bo) });
       }
     }
   }

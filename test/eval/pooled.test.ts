@@ -62,7 +62,7 @@ describe('pooled paired bootstrap over seeds', () => {
 });
 
 function family(variant: string, label: string, flash: number, decisions: SeedDecisions[]): Family {
-  return { variant, label, records: [] as ResultRecord[], seeds: decisions.map((_, i) => i), flash, ram: 1000, tuned: decisions, argmax: decisions };
+  return { variant, label, records: [] as ResultRecord[], seeds: decisions.map((_, i) => i), flash, ram: 1000, tuned: decisions, argmax: decisions, decisionSeeds: decisions.map((_, i) => i) };
 }
 
 describe('verdicts', () => {

@@ -41,12 +41,31 @@ describe('RESULTS.md verdicts', () => {
     const v = taskVerdicts('mitbih-aami', familiesOf([], () => undefined), 4);
     expect(v.claim.tuned).toBe('not run');
     expect(md).toMatch(/The paper's claim \(>= 95\.0% of the large float CNN \(1350\.0 kB, 2 seeds\)'s macro-F1 at >= 6\.3x fewer flash bytes\): \*\*(met|inconclusive|not met)\*\*/);
-    expect(md).toMatch(/\| dz8-dh8-r64 \| tuned \| 2 \| 120\.0 kB \| 11\.3x \| /);
+    expect(md).toMatch(/\| dz8-dh8-r64 \| tuned \| s0, s1 \| 120\.0 kB \| 11\.3x \| /);
     expect(md).toMatch(/r32 \(110\.0 kB\)/);
     expect(md).toMatch(/resamples of whole test records \(patients\)/);
     expect(md).toMatch(/Offsets at the grid bound: mitbih-aami\.pw-lowrank\.r32\.s0 \(S 8\)/);
-    expect(md).toMatch(/\| dz8-dh8-r64 \(120\.0 kB\) \| pw-lowrank r32 \(110\.0 kB\) \| argmax \| \+0\.\d{3} \[/);
-    expect(md).toMatch(/\| dz8-dh8-r64 \(120\.0 kB\) \| float-large float32 \(1350\.0 kB\) \| tuned \| /);
+    expect(md).toMatch(/\| dz8-dh8-r64 \(120\.0 kB\) \| pw-lowrank r32 \(110\.0 kB\) \| argmax \| s0 \| \+0\.\d{3} \[/);
+    expect(md).toMatch(/\| dz8-dh8-r64 \(120\.0 kB\) \| float-large float32 \(1350\.0 kB\) \| tuned \| s0, s1 \| /);
     expect(md).toMatch(/1 of 2 models of the configs have no result yet: `mitbih-aami\.int8-large\.s0`/);
+  });
+
+  it('pair a compression with the float seed it started from, and say when no seed is shared', () => {
+    const dir = tmp('results-md-seeds');
+    // float s0 is much better than float s1 and s2; the point exists for seed 0 only
+    add(dir, 'float-large', 'float32', 0, 1_350_000, 0.01);
+    for (const s of [1, 2]) add(dir, 'float-large', 'float32', s, 1_350_000, 0.4);
+    add(dir, 'hypertinypw', 'dz8-dh8-r64', 0, 120_000, 0.01);
+    add(dir, 'pw-lowrank', 'r32', 5, 110_000, 0.2);
+    const recs = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResultRecord);
+    const v = taskVerdicts('mitbih-aami', familiesOf(recs, () => dir), 4, { resamples: 100 });
+    const tuned = v.points.find((p) => p.decisions === 'tuned')!;
+    expect(tuned.share.pairedSeeds).toEqual([0]);
+    expect(tuned.seeds).toBe(1);
+    // against float s0 alone (error 0.01 vs 0.01) the share is near 1, not the ~2x it would be against the 3-seed mean
+    expect(tuned.share.ratio.value).toBeGreaterThan(0.9);
+    expect(tuned.share.ratio.value).toBeLessThan(1.1);
+    expect(tuned.lowRank?.diff.pairedSeeds).toBeNull();
+    expect(tuned.lowRank?.diff.seedsB).toBe(1);
   });
 });
