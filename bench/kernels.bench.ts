@@ -60,10 +60,14 @@ function pairedRatio(fwd: () => unknown, bwd: () => unknown, rounds = 9): number
 
 async function run(c: Case): Promise<void> {
   const oursFwd = await timeMs(() => noGrad(c.ours), T);
-  const tfFwd = await timeSlowOk(() => tf.tidy(() => c.tfForward().dataSync()));
+  // a tidy must return nothing here: returning the Float32Array makes tfjs walk every element
+  // looking for tensors, which costs far more than the op (see lib/wasm_peers.ts)
+  const tfFwd = await timeSlowOk(() => tf.tidy(() => { c.tfForward().dataSync(); }));
   const out = c.ours();
   // the two sides must compute the same thing before their times mean anything
-  const ref = tf.tidy(() => c.tfForward().dataSync());
+  const refTensor = c.tfForward();
+  const ref = refTensor.dataSync();
+  refTensor.dispose();
   const mine = out.toFloat32Array();
   let diff = 0;
   for (let i = 0; i < mine.length; i++) diff = Math.max(diff, Math.abs(mine[i] - ref[i]));
@@ -71,7 +75,7 @@ async function run(c: Case): Promise<void> {
   const g = randn(out.shape as number[], rng).toFloat32Array();
   const oursBwd = await timeMs(() => backward(out, g), T);
   const dy = tf.tensor(g, c.tfForward().shape);
-  const tfBwd = (c.tfGradScale ?? 1) * await timeSlowOk(() => tf.tidy(() => c.tfGrad(dy).map((t) => t.dataSync())));
+  const tfBwd = (c.tfGradScale ?? 1) * await timeSlowOk(() => tf.tidy(() => { for (const t of c.tfGrad(dy)) t.dataSync(); }));
   const ratio = pairedRatio(() => noGrad(c.ours), () => backward(out, g));
   const gf = (ms: number) => c.flops / ms / 1e6;
   records.push(record(`${c.name} forward`, oursFwd, tfFwd, 'ms', 'baseline: tfjs-backend-cpu'));

@@ -50,3 +50,26 @@ export function writeResults(suite: string, records: BenchRecord[]): void {
     console.log(`  ${r.case.padEnd(48)} ours ${fmt(r.ours).padStart(10)} ${r.unit.padEnd(10)} baseline ${fmt(r.baseline).padStart(10)}  ratio ${fmt(r.ratio)}`);
   }
 }
+
+/**
+ * Median ms of one call of each function, measured INTERLEAVED: every round calls each function
+ * once, in order, until `minRounds` rounds and `minMs` of wall clock have passed (after one
+ * warm-up round). On a shared, loaded machine the engines then see the same load over time, so
+ * their ratio is fair even when the absolute figures are not. Async functions are awaited.
+ */
+export async function interleavedMs<K extends string>(
+  fns: Record<K, () => unknown>, opts: { minMs?: number; minRounds?: number } = {},
+): Promise<Record<K, number>> {
+  const names = Object.keys(fns) as K[];
+  const times = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (const k of names) await fns[k]();
+  const start = performance.now();
+  for (let round = 0; round < (opts.minRounds ?? 9) || performance.now() - start < (opts.minMs ?? 3000); round++) {
+    for (const k of names) {
+      const t = performance.now();
+      await fns[k]();
+      times[k].push(performance.now() - t);
+    }
+  }
+  return Object.fromEntries(names.map((k) => [k, times[k].sort((p, q) => p - q)[times[k].length >> 1]])) as Record<K, number>;
+}

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Tensor, conv1d, depthwiseConv1d, matmul, noGrad, randn, type Rng } from '../../src/core/index.ts';
 import { setKernelSet } from '../../src/core/wasm/index.ts';
 import { oneNodeModel } from './onnx_model.ts';
-import { record, timeMs, type BenchRecord } from './harness.ts';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { interleavedMs, record, type BenchRecord } from './harness.ts';
 
 /**
  * Forward speed of our WebAssembly SIMD kernels against the WebAssembly engines a JavaScript user
@@ -74,10 +76,12 @@ function cases(rng: Rng): PeerCase[] {
 interface OrtTensor { data: unknown }
 interface OrtSession { outputNames: readonly string[]; run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>; release(): Promise<void> }
 interface Ort {
-  env: { wasm: { numThreads: number } };
+  env: { versions: { web?: string }; wasm: { numThreads: number } };
   InferenceSession: { create(model: Uint8Array, options: { executionProviders: string[] }): Promise<OrtSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
 }
+/** The slice of @tensorflow/tfjs-backend-wasm this bench uses. */
+interface TfWasm { setWasmPaths(fileMap: Record<string, string>): void; version_wasm: string }
 
 /**
  * The peers are devDependencies imported under a computed name, so the project still
@@ -98,29 +102,45 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
-/** median ms of an async call (onnxruntime-web's run is async) */
-async function timeAsyncMs(fn: () => Promise<unknown>, minMs: number): Promise<number> {
-  for (let i = 0; i < 2; i++) await fn();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < 5 || performance.now() - start < minMs) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return times.sort((p, q) => p - q)[times.length >> 1];
+const TF_SIMD_BINARY = 'tfjs-backend-wasm-simd.wasm';
+
+/**
+ * tfjs-backend-wasm on its SIMD binary, one thread, or an error. The backend picks its binary from
+ * two feature flags; the file map below points the two other names at a path that does not
+ * exist, so a run that fell back to the scalar binary (or the threaded one) fails to initialize
+ * instead of being timed. Returns the note naming what ran.
+ */
+async function tfjsWasmSimd(): Promise<string> {
+  const tfw = (await optionalImport('@tensorflow/tfjs-backend-wasm')) as TfWasm;
+  const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+  const absent = join(dist, 'not-the-simd-binary.wasm');
+  tfw.setWasmPaths({ 'tfjs-backend-wasm.wasm': absent, [TF_SIMD_BINARY]: join(dist, TF_SIMD_BINARY), 'tfjs-backend-wasm-threaded-simd.wasm': absent });
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // one thread, like ours
+  if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) throw new Error('tfjs-backend-wasm: WASM_HAS_SIMD_SUPPORT is false on this engine');
+  if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm') throw new Error(`tfjs-backend-wasm did not initialize its SIMD binary (backend now ${tf.getBackend()})`);
+  return `@tensorflow/tfjs-backend-wasm ${tfw.version_wasm}, backend ${tf.getBackend()}, ${TF_SIMD_BINARY} (XNNPACK), 1 thread`;
 }
 
+/**
+ * Each engine's forward, timed interleaved (lib/harness.ts interleavedMs) so the ratios stay fair
+ * on a loaded machine. What is timed is a call that leaves the output readable from JS: ours
+ * returns a Tensor; tfjs runs the op and reads it (dataSync) inside a tidy that returns NOTHING:
+ * a tidy returning the Float32Array makes tfjs walk every element looking for tensors (800 ms at
+ * 256^2 outputs; that walk, not the GEMM, was what an earlier version of this bench timed);
+ * onnxruntime-web awaits session.run, whose output tensor is a copy in JS.
+ */
 export async function wasmPeers(rng: Rng, records: BenchRecord[]): Promise<void> {
-  await optionalImport('@tensorflow/tfjs-backend-wasm');
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // one thread, like ours
-  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-backend-wasm did not initialize');
+  const tfNote = await tfjsWasmSimd();
   const ort = (await optionalImport('onnxruntime-web')) as Ort;
   ort.env.wasm.numThreads = 1;
-  const T = { maxMs: 700 };
+  const ortNote = `onnxruntime-web ${ort.env.versions.web ?? '?'} wasm EP (ort-wasm-simd-threaded.wasm, its only binary: SIMD), numThreads 1`;
+  console.log(`peers: ${tfNote}; ${ortNote}`);
+  const withSet = (set: 'simd' | 'js', fn: () => Tensor) => () => { setKernelSet(set); noGrad(fn); setKernelSet(null); };
   for (const c of cases(rng)) {
     const want = noGrad(c.ours).toFloat32Array();
-    const tfOut = tf.tidy(() => c.tf().dataSync()) as Float32Array;
+    const tfTensor = c.tf();
+    const tfOut = tfTensor.dataSync() as Float32Array;
+    tfTensor.dispose();
     const session = await ort.InferenceSession.create(c.onnx.model, { executionProviders: ['wasm'] });
     const feeds = Object.fromEntries(Object.entries(c.onnx.feeds).map(([k, [v, s]]) => [k, new ort.Tensor('float32', v, s)]));
     const ortOut = c.onnx.toOurs((await session.run(feeds))[session.outputNames[0]].data as Float32Array);
@@ -128,18 +148,18 @@ export async function wasmPeers(rng: Rng, records: BenchRecord[]): Promise<void>
       const d = maxDiff(got, want);
       if (!(d < 1e-3)) throw new Error(`${c.name}: ours and ${peer} disagree (max |diff| ${d})`);
     }
-    setKernelSet('simd');
-    const simd = await timeMs(() => noGrad(c.ours), T);
-    setKernelSet('js');
-    const js = await timeMs(() => noGrad(c.ours), T);
-    setKernelSet(null);
-    const tfw = await timeMs(() => tf.tidy(() => c.tf().dataSync()), T);
-    const ortMs = await timeAsyncMs(() => session.run(feeds), T.maxMs);
-    const gf = (ms: number) => c.flops / ms / 1e6;
-    records.push(record(`${c.name} forward: SIMD vs tfjs-backend-wasm`, gf(simd), gf(tfw), 'GFLOP/s', 'baseline: @tensorflow/tfjs-backend-wasm 1 thread (XNNPACK), same run; target ratio >= 1'));
-    records.push(record(`${c.name} forward: SIMD vs onnxruntime-web`, gf(simd), gf(ortMs), 'GFLOP/s', 'baseline: onnxruntime-web wasm EP, 1 thread, same run (stretch target ratio >= 1)'));
-    records.push(record(`${c.name} forward: SIMD vs js kernels`, gf(simd), gf(js), 'GFLOP/s', 'baseline: our typed-array kernel set (HTPW_KERNELS=js), same run'));
-    console.log(`${c.name}: SIMD ${gf(simd).toFixed(2)}, js ${gf(js).toFixed(2)}, tfjs-wasm ${gf(tfw).toFixed(2)}, ort-web ${gf(ortMs).toFixed(2)} GFLOP/s`);
+    const ms = await interleavedMs({
+      simd: withSet('simd', c.ours),
+      js: withSet('js', c.ours),
+      tfw: () => tf.tidy(() => { c.tf().dataSync(); }),
+      ort: () => session.run(feeds),
+    });
+    const gf = (t: number) => c.flops / t / 1e6;
+    const how = 'medians of interleaved calls, same run';
+    records.push(record(`${c.name} forward: SIMD vs tfjs-backend-wasm`, gf(ms.simd), gf(ms.tfw), 'GFLOP/s', `baseline: ${tfNote}; ${how}; target ratio >= 1`));
+    records.push(record(`${c.name} forward: SIMD vs onnxruntime-web`, gf(ms.simd), gf(ms.ort), 'GFLOP/s', `baseline: ${ortNote}; ${how} (stretch target ratio >= 1)`));
+    records.push(record(`${c.name} forward: SIMD vs js kernels`, gf(ms.simd), gf(ms.js), 'GFLOP/s', `baseline: our typed-array kernel set (HTPW_KERNELS=js); ${how}`));
+    console.log(`${c.name}: SIMD ${gf(ms.simd).toFixed(2)}, js ${gf(ms.js).toFixed(2)}, tfjs-wasm ${gf(ms.tfw).toFixed(2)}, ort-web ${gf(ms.ort).toFixed(2)} GFLOP/s`);
     await session.release();
   }
 }
