@@ -58,8 +58,8 @@ export { DEFAULT_KNOBS, makeConfig, configForModel, type GeneratorKnobs, type Ge
 export { FloatGenerator } from './hyper/generator_float.ts';
 export { HyperModel, LowRankModel, buildHyperModel, buildLowRankModel, trainHyperModel, loadHyperModel } from './hyper/hyper_model.ts';
 export { compressToDeployable, qatCompress, compressLowRank, type CompressOptions, type CompressResult } from './hyper/compress.ts';
-export { type Deployable, buildDeployable, deployableFromIntModel, readDeployable, writeDeployable, encodeDeployable, decodeDeployable } from './hyper/deployable.ts';
-export { synthesize } from './hyper/synthesis.ts';
+export { type Deployable, buildDeployable, deployableFromIntModel, synthesize } from './hyper/deployable.ts';
+export { readDeployable, writeDeployable, encodeDeployable, decodeDeployable } from './hyper/deployable_io.ts';
 export { accountBytes, formatByteTable, type ByteAccount } from './hyper/bytes.ts';
 export { factorizePw, quantizePwTo4Bit } from './hyper/ablations.ts';
 

@@ -41,8 +41,9 @@ import { ArgumentError } from '../util/errors.ts';
 import type { IntModel, IntOp, ActivationTensor, PwConv1dOp, Conv1dOp, DwConv1dOp, FullyConnectedOp } from '../quant/int_model.ts';
 import { planArena, type ArenaPlan } from '../quant/arena.ts';
 import { validateIntModel } from '../quant/validate.ts';
-import { deployableFromIntModel, serializeFlashSections, type Deployable } from '../hyper/deployable.ts';
-import { generatedOps, pBits, synthesize } from '../hyper/synthesis.ts';
+import { deployableFromIntModel, isDeployable, synthesize, type Deployable } from '../hyper/deployable.ts';
+import { serializeFlashSections } from '../hyper/deployable_io.ts';
+import { generatedOps, pBits } from '../hyper/synthesis.ts';
 import { synthesisScratchBytes } from '../hyper/cost.ts';
 import type { IntLinear } from '../hyper/stored.ts';
 import { MAX_DH, MAX_DZ, MAX_RANK } from '../hyper/config.ts';
@@ -212,10 +213,6 @@ export function foldedBias(op: WeightedIntOp, inputZeroPoint: number): Int32Arra
 }
 
 const SYNTHESIS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'c', 'htpw_synthesis.h');
-
-export function isDeployable(x: Deployable | IntModel): x is Deployable {
-  return typeof x === 'object' && x !== null && 'model' in x && 'weightBits' in x && 'layers' in x;
-}
 
 /** The deployable exportC prints: a Deployable as is; an IntModel with every op stored. */
 export function asDeployable(input: Deployable | IntModel): Deployable {

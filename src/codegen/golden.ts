@@ -22,9 +22,8 @@
 
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { simulate } from '../quant/simulator.ts';
-import type { Deployable } from '../hyper/deployable.ts';
-import { synthesize } from '../hyper/synthesis.ts';
-import { commentText, foldedBias, isDeployable, sanitizeIdentifier, type KernelBackend } from './export_c.ts';
+import { isDeployable, synthesize, type Deployable } from '../hyper/deployable.ts';
+import { commentText, foldedBias, sanitizeIdentifier, type KernelBackend } from './export_c.ts';
 
 export interface GoldenOptions {
   prefix?: string;

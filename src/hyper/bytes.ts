@@ -28,7 +28,7 @@ import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { ADD_REQUANT_BYTES, BIAS_BYTES, MULT_BYTES, SHIFT_BYTES } from '../quant/storage.ts';
 import { planArena } from '../quant/arena.ts';
 import { cacheBytesOf, synthesisScratchBytes } from './cost.ts';
-import { deployableFromIntModel, isGenerated, isWeighted, weightCount, type Deployable } from './deployable.ts';
+import { deployableFromIntModel, isDeployable, isGenerated, isWeighted, weightCount, type Deployable } from './deployable.ts';
 import { packedBytes } from './pack.ts';
 import type { IntLinear } from './stored.ts';
 
@@ -59,10 +59,6 @@ const LAYER_PARAM_BYTES = MULT_BYTES + 2;
 
 function linearBytes(L: IntLinear): number {
   return packedBytes(L.inFeatures * L.outFeatures, L.bits) + L.outFeatures * (BIAS_BYTES + MULT_BYTES + SHIFT_BYTES);
-}
-
-function isDeployable(x: Deployable | IntModel): x is Deployable {
-  return 'model' in x && 'weightBits' in x;
 }
 
 /** Flash and RAM bytes of a deployable (or of a plain IntModel, every weight stored INT8). */

@@ -35,10 +35,9 @@ import { quantizeValue } from '../quant/quantize.ts';
 import { simulateBatch } from '../quant/simulator.ts';
 import { ArgumentError } from '../util/errors.ts';
 import { factorizePw } from './ablations.ts';
-import { buildDeployable, deployableFromIntModel, markGenerated, type Deployable } from './deployable.ts';
+import { buildDeployable, deployableFromIntModel, markGenerated, type Deployable, synthesize } from './deployable.ts';
 import { HyperModel, LowRankModel } from './hyper_model.ts';
 import { quantizeGenerator } from './stored.ts';
-import { synthesize } from './synthesis.ts';
 
 export interface CalibrationData {
   /** [N, L, C] float examples */

@@ -3,6 +3,7 @@ export * from './pack.ts';
 export * from './stored.ts';
 export * from './synthesis.ts';
 export * from './deployable.ts';
+export * from './deployable_io.ts';
 export * from './cost.ts';
 export * from './bytes.ts';
 export * from './ablations.ts';

@@ -26,7 +26,6 @@ import { ArgumentError } from '../util/errors.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { bitLength, normalizeProduct, rdivPow2, requantSat, roundShift, splitMultiplier } from './fixed.ts';
 import { dequantizeTensor, layerSigma, linearBias, linearWeights, type IntLinear, type StoredGenerator } from './stored.ts';
-import type { Deployable } from './deployable.ts';
 
 /** The integers stored per generated layer besides the generator (SYNTHESIS.md, "Layer inputs"). */
 export interface LayerSynthesisInputs {
@@ -263,26 +262,4 @@ export function generatedOps(model: IntModel): PwConv1dOp[] {
   }
   for (let g = 0; g < ops.length; g++) if (!ops[g]) throw new ArgumentError('generatedOps', `no op has generatedIndex ${g}`);
   return ops;
-}
-
-/** Synthesize every generated layer of a deployable: a complete IntModel (a new object). */
-export function synthesize(dep: Deployable): IntModel {
-  const model: IntModel = { ...dep.model, ops: dep.model.ops.map((op) => ({ ...op })) };
-  const gops = generatedOps(model);
-  if (gops.length === 0) return model;
-  const gen = dep.generator;
-  if (!gen) throw new ArgumentError('synthesize', `the model has ${gops.length} generated ops but the deployable has no generator`);
-  if (gops.length !== gen.layers.length || dep.layers.length !== gen.layers.length) {
-    throw new ArgumentError('synthesize', `${gops.length} generated ops, ${gen.layers.length} generator layers, ${dep.layers.length} layer inputs`);
-  }
-  gops.forEach((op, l) => {
-    const L = gen.layers[l];
-    if (op.inChannels !== L.cIn || op.outChannels !== L.cOut) throw new ArgumentError('synthesize', `op "${op.name}" is ${op.outChannels} x ${op.inChannels}, generator layer ${l} is ${L.cOut} x ${L.cIn}`);
-    const s = synthesizeLayer(gen, l, dep.layers[l], model.tensors[op.input].scale, model.tensors[op.output].scale);
-    op.weights = s.weights;
-    op.bias = s.bias;
-    op.requant = { multiplier: s.multiplier, shift: s.shift };
-    op.weightScales = s.weightScales;
-  });
-  return model;
 }

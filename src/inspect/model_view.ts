@@ -7,8 +7,8 @@
  */
 
 import { accountBytes, type ByteAccount } from '../hyper/bytes.ts';
-import { decodeDeployable, deployableFromIntModel, DEPLOYABLE_MAGIC, isGenerated, isWeighted, weightCount, type Deployable } from '../hyper/deployable.ts';
-import { synthesize } from '../hyper/synthesis.ts';
+import { decodeDeployable, DEPLOYABLE_MAGIC } from '../hyper/deployable_io.ts';
+import { deployableFromIntModel, isGenerated, isWeighted, weightCount, type Deployable, synthesize } from '../hyper/deployable.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { decodeIntModel, INT_MODEL_MAGIC } from '../quant/int_model_io.ts';
 import { crc32 } from '../util/crc32.ts';

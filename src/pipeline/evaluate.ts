@@ -29,8 +29,7 @@ import { bootstrapCI, groupBootstrapCI, pairedBootstrap, quantileSorted, type Co
 import { classStatsFromConfusion, confusionAt, macroAuc, macroF1FromStats, multiLabelClassStats, type ClassStats } from '../eval/metrics.ts';
 import type { ByteBreakdown, CurvePoint, MetricWithCI, ResultRecord } from '../eval/results.ts';
 import { applyThresholds, scoreMatrix, tuneThresholds, type TaskKind, type Thresholds } from '../eval/thresholds.ts';
-import type { Deployable } from '../hyper/deployable.ts';
-import { synthesize } from '../hyper/synthesis.ts';
+import { isDeployable, synthesize, type Deployable } from '../hyper/deployable.ts';
 import { argmaxRows, predictLogits } from '../nn/batch.ts';
 import type { Module } from '../nn/module.ts';
 import type { IntModel } from '../quant/int_model.ts';
@@ -41,17 +40,13 @@ import { ArgumentError, FormatError } from '../util/errors.ts';
 /** Anything the pipeline can evaluate. */
 export type Evaluable = Module | IntModel | Deployable;
 
-export function isDeployableObject(m: Evaluable): m is Deployable {
-  return typeof m === 'object' && m !== null && 'model' in m && 'weightBits' in m && 'layers' in m;
-}
-
 export function isIntModelObject(m: Evaluable): m is IntModel {
   return typeof m === 'object' && m !== null && 'ops' in m && 'tensors' in m && 'inputId' in m;
 }
 
 /** 'float' | 'int' | 'deployable': what path scores(...) takes. */
 export function evaluableKind(m: Evaluable): 'float' | 'int' | 'deployable' {
-  if (isDeployableObject(m)) return 'deployable';
+  if (isDeployable(m)) return 'deployable';
   if (isIntModelObject(m)) return 'int';
   return 'float';
 }

@@ -24,7 +24,8 @@ import type { ByteBreakdown, CurvePoint } from '../eval/results.ts';
 import { accountBytes, type ByteAccount } from '../hyper/bytes.ts';
 import { factorizePw, quantizePwTo4Bit } from '../hyper/ablations.ts';
 import { quantizeInput } from '../quant/simulator.ts';
-import { decodeDeployable, DEPLOYABLE_MAGIC, deployableFromIntModel, encodeDeployable, type Deployable } from '../hyper/deployable.ts';
+import { decodeDeployable, DEPLOYABLE_MAGIC, encodeDeployable } from '../hyper/deployable_io.ts';
+import { deployableFromIntModel, isDeployable, type Deployable } from '../hyper/deployable.ts';
 import type { GeneratorKnobs } from '../hyper/config.ts';
 import { DEFAULT_KNOBS } from '../hyper/config.ts';
 import { loadModel } from '../nn/checkpoint.ts';
@@ -87,7 +88,7 @@ export function readIntegerModel(path: string): Deployable | IntModel {
 }
 
 export function writeIntegerModel(path: string, m: Deployable | IntModel): void {
-  writeFileAtomic(path, 'weightBits' in m ? encodeDeployable(m) : encodeIntModel(m));
+  writeFileAtomic(path, isDeployable(m) ? encodeDeployable(m) : encodeIntModel(m));
 }
 
 // ---------------------------------------------------------------------------------------------

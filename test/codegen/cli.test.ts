@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { exportCCommand } from '../../src/cli/commands/export_c.ts';
 import { goldenCommand } from '../../src/cli/commands/golden.ts';
 import { hasHostGcc } from '../../src/codegen/toolchain.ts';
-import { writeDeployable } from '../../src/hyper/deployable.ts';
+import { writeDeployable } from '../../src/hyper/deployable_io.ts';
 import { accountBytes } from '../../src/hyper/bytes.ts';
 import { writeIntModel } from '../../src/quant/int_model_io.ts';
 import { randomIntModel } from '../../src/quant/testing/random_model.ts';

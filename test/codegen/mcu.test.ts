@@ -4,9 +4,9 @@ import { compileArm, hasArmToolchain, sectionBytes, sections, TARGETS, weightSym
 import { chainModel, depthwiseModel, pointwiseModel, shapeInput } from '../../src/codegen/testing/shape_models.ts';
 import { randomIntModel, randomInput } from '../../src/quant/testing/random_model.ts';
 import { accountBytes } from '../../src/hyper/bytes.ts';
-import { serializeFlashSections, type Deployable } from '../../src/hyper/deployable.ts';
+import { serializeFlashSections } from '../../src/hyper/deployable_io.ts';
+import { synthesize, type Deployable } from '../../src/hyper/deployable.ts';
 import { separableDeployable } from '../../src/hyper/testing.ts';
-import { synthesize } from '../../src/hyper/synthesis.ts';
 import type { IntModel } from '../../src/quant/int_model.ts';
 import { FAMILIES, familyCase, prepare, runArm, workDir } from './helpers.ts';
 import { writeFileSync } from 'node:fs';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BEAT_OPTIONS, recordBeats } from '../../src/data/mitbih/beats.ts';
 import { DEMO_DIR } from '../../src/inspect/site.ts';
 import { separableDeployable } from '../../src/hyper/testing.ts';
-import { synthesize } from '../../src/hyper/synthesis.ts';
+import { synthesize } from '../../src/hyper/deployable.ts';
 import { quantizeInput } from '../../src/quant/simulator.ts';
 import { cmsisNnRoot } from '../../src/codegen/cmsis_nn_library.ts';
 import { hasArmToolchain, hasHostGcc } from '../../src/codegen/toolchain.ts';

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accountBytes } from '../../src/hyper/bytes.ts';
-import { decodeDeployable, deployableFromIntModel, encodeDeployable, serializeFlashSections, writeDeployable, type Deployable } from '../../src/hyper/deployable.ts';
-import { synthesize } from '../../src/hyper/synthesis.ts';
+import { decodeDeployable, encodeDeployable, serializeFlashSections, writeDeployable } from '../../src/hyper/deployable_io.ts';
+import { deployableFromIntModel, isDeployable, synthesize, synthesizeLayers, type Deployable } from '../../src/hyper/deployable.ts';
 import { randomDeployable, separableDeployable, separableModel } from '../../src/hyper/testing.ts';
 import { factorizePw, quantizePwTo4Bit } from '../../src/hyper/ablations.ts';
 import { synthesisCost } from '../../src/hyper/cost.ts';
@@ -35,6 +35,34 @@ describe('deployable files', () => {
     const magic = bytes.slice();
     magic[0] = 'X'.charCodeAt(0);
     expect(() => decodeDeployable(magic, 'x.htpw')).toThrow(/not a HTPWDEPL/);
+  });
+});
+
+describe('the Deployable seam', () => {
+  it('isDeployable tells a Deployable from an IntModel and from non-models', () => {
+    const { deployable } = randomDeployable(13);
+    expect(isDeployable(deployable)).toBe(true);
+    expect(isDeployable(deployable.model)).toBe(false);
+    expect(isDeployable(synthesize(deployable))).toBe(false);
+    for (const x of [null, undefined, 3, 'model', { model: deployable.model }]) expect(isDeployable(x)).toBe(false);
+  });
+
+  it('synthesize computes each deployable once, equal to a fresh synthesis, and again when its inputs are replaced', () => {
+    const { deployable } = randomDeployable(14);
+    const a = synthesize(deployable);
+    const b = synthesize(deployable);
+    expect(a).not.toBe(b); // a new model object per call ...
+    const gen = a.ops.findIndex((op) => op.kind === 'pwconv1d' && op.source === 'generated');
+    expect(gen).toBeGreaterThanOrEqual(0);
+    expect((b.ops[gen] as { weights: Int8Array }).weights).toBe((a.ops[gen] as { weights: Int8Array }).weights); // ... sharing the cached integers
+    const fresh = synthesizeLayers(deployable);
+    expect(fresh.length).toBeGreaterThan(0);
+    expect((a.ops[gen] as { weights: Int8Array }).weights).toEqual(fresh[0].weights);
+    // new layer inputs (biasQ doubled where it stays in range) invalidate the cache
+    const layers = deployable.layers.map((li) => ({ ...li, biasQ: li.biasQ.map((q) => (Math.abs(q) < 2 ** 29 ? 2 * q : q)) }));
+    const changed: Deployable = Object.assign(deployable, { layers });
+    expect(synthesize(changed)).toEqual(synthesize({ ...changed }));
+    expect(synthesize(changed).ops[gen]).not.toEqual(a.ops[gen]);
   });
 });
 

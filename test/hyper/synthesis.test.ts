@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { synthesize, synthesizeLayer, generateFloat, dequantizeSynthesized, generatedOps, pBits, type LayerSynthesisInputs } from '../../src/hyper/synthesis.ts';
+import { synthesize } from '../../src/hyper/deployable.ts';
+import { synthesizeLayer, generateFloat, dequantizeSynthesized, generatedOps, pBits, type LayerSynthesisInputs } from '../../src/hyper/synthesis.ts';
+import { encodeDeployable, decodeDeployable } from '../../src/hyper/deployable_io.ts';
 import { randomDeployable, separableDeployable } from '../../src/hyper/testing.ts';
-import { encodeDeployable, decodeDeployable } from '../../src/hyper/deployable.ts';
 import { quantizeGenerator, type IntLinear, type StoredGenerator } from '../../src/hyper/stored.ts';
 import { makeConfig, DEFAULT_KNOBS, type GeneratorKnobs } from '../../src/hyper/config.ts';
 import { randomFloatGenerator } from '../../src/hyper/testing.ts';

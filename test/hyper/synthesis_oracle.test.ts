@@ -5,8 +5,8 @@
  * deployables of every generator family.
  */
 import { describe, expect, it } from 'vitest';
-import { serializeFlashSections, type Deployable } from '../../src/hyper/deployable.ts';
-import { synthesize } from '../../src/hyper/synthesis.ts';
+import { serializeFlashSections } from '../../src/hyper/deployable_io.ts';
+import { synthesize, type Deployable } from '../../src/hyper/deployable.ts';
 import { randomDeployable } from '../../src/hyper/testing.ts';
 import type { GeneratorKnobs } from '../../src/hyper/config.ts';
 import type { PwConv1dOp } from '../../src/quant/int_model.ts';

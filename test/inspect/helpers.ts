@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeDeployable } from '../../src/hyper/deployable.ts';
+import { encodeDeployable } from '../../src/hyper/deployable_io.ts';
 import { separableDeployable } from '../../src/hyper/testing.ts';
 
 /** A fresh temporary directory for one test. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setKernelSet, simdSupported } from '../../src/core/wasm/index.ts';
-import { synthesize } from '../../src/hyper/synthesis.ts';
+import { synthesize } from '../../src/hyper/deployable.ts';
 import { randomDeployable } from '../../src/hyper/testing.ts';
 import type { IntModel } from '../../src/quant/int_model.ts';
 import { simulate, simulateBatch } from '../../src/quant/simulator.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { checkKnownFlags, parseArgs, UsageError, type Command } from '../command.ts';
 import { FormatError } from '../../util/errors.ts';
-import { decodeDeployable, DEPLOYABLE_MAGIC } from '../../hyper/deployable.ts';
+import { decodeDeployable, DEPLOYABLE_MAGIC } from '../../hyper/deployable_io.ts';
 import { accountBytes, formatByteTable } from '../../hyper/bytes.ts';
 import { decodeIntModel, INT_MODEL_MAGIC } from '../../quant/int_model_io.ts';
 

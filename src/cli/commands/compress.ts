@@ -3,7 +3,7 @@ import { loadTask, taskOfFlag } from '../../pipeline/data.ts';
 import { splitIndices } from '../../data/dataset.ts';
 import { accountBytes, formatByteTable } from '../../hyper/bytes.ts';
 import { compressLowRank, compressToDeployable, type CalibrationData } from '../../hyper/compress.ts';
-import { writeDeployable } from '../../hyper/deployable.ts';
+import { writeDeployable } from '../../hyper/deployable_io.ts';
 import { HyperModel, loadHyperModel } from '../../hyper/hyper_model.ts';
 
 /**

@@ -1,0 +1,263 @@
+/**
+ * Deployable files and flash sections. `serializeFlashSections` gives the exact bytes a device
+ * stores, by section (SYNTHESIS.md section 6); it is the one place section names are spelled for
+ * writing, and `readSections` below the one place they are read back.
+ *
+ * Files: container magic 'HTPWDEPL'. The payload blobs ARE the flash sections of
+ * `serializeFlashSections` (named 'flash:<section>'), plus host-only float32 scales
+ * ('host:<name>'); the JSON header holds the structure (tensors, op hyper-parameters, config,
+ * bit widths, host scales). So the file cannot disagree with the byte accounting.
+ */
+
+import { decodeContainer, encodeContainer, readContainer, writeContainer, type Blob } from '../util/container.ts';
+import { ArgumentError, FormatError } from '../util/errors.ts';
+import { checkRead } from '../quant/int_model_io.ts';
+import type { ActivationTensor, AddOp, IntModel, IntOp, PwConv1dOp } from '../quant/int_model.ts';
+import { deployableProblems } from './deployable_problems.ts';
+import { emptied, isGenerated, isWeighted, weightCount, type Deployable, type WeightedOp } from './deployable.ts';
+import type { GeneratorConfig } from './config.ts';
+import { packSigned, packedBytes, unpackSigned } from './pack.ts';
+import type { GeneratorInstance, IntLinear, StoredGenerator, StoredLayer, StoredTensor } from './stored.ts';
+import type { LayerSynthesisInputs } from './synthesis.ts';
+
+export const DEPLOYABLE_MAGIC = 'HTPWDEPL';
+export const DEPLOYABLE_VERSION = 1;
+
+function i32Bytes(a: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(a.length * 4);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < a.length; i++) dv.setInt32(i * 4, a[i], true);
+  return out;
+}
+
+function i8Bytes(a: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!(a[i] >= -128 && a[i] <= 127)) throw new ArgumentError('serializeFlashSections', `value ${a[i]} does not fit int8`);
+    out[i] = a[i] & 0xff;
+  }
+  return out;
+}
+
+function linearSections(put: (n: string, b: Uint8Array) => void, prefix: string, L: IntLinear): void {
+  put(`${prefix}.weights`, packSigned(L.weights, L.bits));
+  put(`${prefix}.bias`, i32Bytes(L.bias));
+  put(`${prefix}.mult`, i32Bytes(L.multiplier));
+  put(`${prefix}.shift`, i8Bytes(L.shift));
+}
+
+/** The exact bytes a device stores, by section (SYNTHESIS.md section 6), in storage order. */
+export function serializeFlashSections(dep: Deployable): Map<string, Uint8Array> {
+  const s = new Map<string, Uint8Array>();
+  const put = (name: string, bytes: Uint8Array) => {
+    if (s.has(name)) throw new ArgumentError('serializeFlashSections', `duplicate section "${name}" (op names must be unique)`);
+    s.set(name, bytes);
+  };
+  for (const op of dep.model.ops) {
+    if (isWeighted(op)) {
+      if (isGenerated(op)) continue;
+      const bits = dep.weightBits[op.name] ?? 8;
+      put(`${op.name}.weights`, bits === 8 ? i8Bytes(op.weights) : packSigned(op.weights, bits));
+      put(`${op.name}.bias`, i32Bytes(op.bias));
+      put(`${op.name}.mult`, i32Bytes(op.requant.multiplier));
+      put(`${op.name}.shift`, i8Bytes(op.requant.shift));
+    } else if (op.kind === 'add') {
+      const b = new Uint8Array(16);
+      b.set(i32Bytes([op.input1Multiplier, op.input2Multiplier, op.outputMultiplier]), 0);
+      b.set(i8Bytes([op.leftShift, op.input1Shift, op.input2Shift, op.outputShift]), 12);
+      put(`${op.name}.requant`, b);
+    }
+  }
+  const gen = dep.generator;
+  if (gen) {
+    gen.instances.forEach((inst, g) => {
+      inst.trunk.forEach((t, k) => linearSections(put, `gen${g}.trunk${k}`, t));
+      linearSections(put, `gen${g}.core`, inst.core);
+      if (inst.gain) linearSections(put, `gen${g}.gain`, inst.gain);
+      put(`gen${g}.U`, packSigned(inst.U.values, inst.U.bits));
+      put(`gen${g}.V`, packSigned(inst.V.values, inst.V.bits));
+    });
+    gen.layers.forEach((L, l) => {
+      put(`layer${l}.code`, packSigned(L.code.values, L.code.bits));
+      if (L.gains) put(`layer${l}.gains`, packSigned(L.gains.values, L.gains.bits));
+      const li = dep.layers[l];
+      put(`layer${l}.biasQ`, i32Bytes(li.biasQ));
+      const p = new Uint8Array(6);
+      p.set(i32Bytes([li.kMultiplier]), 0);
+      p.set(i8Bytes([li.kExponent, li.biasExponent]), 4);
+      put(`layer${l}.params`, p);
+    });
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// File format
+
+const WEIGHTED_KINDS = new Set<string>(['conv1d', 'dwconv1d', 'pwconv1d', 'fully_connected']);
+const ARRAY_FIELDS = new Set(['weights', 'bias', 'requant', 'weightScales']);
+
+function opSkeleton(op: IntOp): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(op)) if (!ARRAY_FIELDS.has(k)) out[k] = v;
+  return out;
+}
+
+function tensorSkeleton(t: StoredTensor) {
+  return { bits: t.bits, shape: t.shape, scale: t.scale };
+}
+
+function linearSkeleton(L: IntLinear) {
+  return { inFeatures: L.inFeatures, outFeatures: L.outFeatures, bits: L.bits, actMin: L.actMin, actMax: L.actMax, inputScale: L.inputScale, outputScale: L.outputScale };
+}
+
+/** Serialize a deployable to 'HTPWDEPL' container bytes. */
+export function encodeDeployable(dep: Deployable): Uint8Array {
+  const { meta, blobs } = deployableParts(dep);
+  return encodeContainer(DEPLOYABLE_MAGIC, DEPLOYABLE_VERSION, meta, blobs);
+}
+
+export function writeDeployable(path: string, dep: Deployable): void {
+  const { meta, blobs } = deployableParts(dep);
+  writeContainer(path, DEPLOYABLE_MAGIC, DEPLOYABLE_VERSION, meta, blobs);
+}
+
+function deployableParts(dep: Deployable): { meta: Record<string, unknown>; blobs: Map<string, Blob> } {
+  const blobs = new Map<string, Blob>();
+  for (const [name, bytes] of serializeFlashSections(dep)) blobs.set(`flash:${name}`, bytes);
+  for (const op of dep.model.ops) if (isWeighted(op) && !isGenerated(op)) blobs.set(`host:${op.name}.weightScales`, op.weightScales);
+  const gen = dep.generator;
+  if (gen) {
+    gen.instances.forEach((inst, g) => {
+      inst.trunk.forEach((t, k) => blobs.set(`host:gen${g}.trunk${k}.weightScales`, t.weightScales));
+      blobs.set(`host:gen${g}.core.weightScales`, inst.core.weightScales);
+      if (inst.gain) blobs.set(`host:gen${g}.gain.weightScales`, inst.gain.weightScales);
+    });
+  }
+  const m = dep.model;
+  const meta: Record<string, unknown> = {
+    model: { version: m.version, name: m.name, rounding: m.rounding, tensors: m.tensors, ops: m.ops.map(opSkeleton), inputId: m.inputId, outputId: m.outputId, meta: m.meta },
+    weightBits: dep.weightBits,
+    generator: gen
+      ? {
+          config: gen.config,
+          codeScale: gen.codeScale,
+          instances: gen.instances.map((i) => ({ cMax: i.cMax, trunk: i.trunk.map(linearSkeleton), core: linearSkeleton(i.core), gain: i.gain ? linearSkeleton(i.gain) : null, U: tensorSkeleton(i.U), V: tensorSkeleton(i.V) })),
+          layers: gen.layers.map((L) => ({ generator: L.generator, cIn: L.cIn, cOut: L.cOut, code: tensorSkeleton(L.code), gains: L.gains ? tensorSkeleton(L.gains) : null })),
+        }
+      : null,
+  };
+  return { meta, blobs };
+}
+
+/** Parse 'HTPWDEPL' bytes (FormatError on a wrong magic/version, truncation, bad checksum or an inconsistent section). */
+export function decodeDeployable(bytes: Uint8Array, source = '<bytes>'): Deployable {
+  return fromContainer(decodeContainer(bytes, DEPLOYABLE_MAGIC, DEPLOYABLE_VERSION, source), source);
+}
+
+export function readDeployable(path: string): Deployable {
+  return fromContainer(readContainer(path, DEPLOYABLE_MAGIC, DEPLOYABLE_VERSION), path);
+}
+
+function fromContainer(c: { meta: Record<string, unknown>; blobs: Map<string, Blob> }, source: string): Deployable {
+  const fail = (what: string): never => {
+    throw new FormatError(source, what);
+  };
+  const section = (name: string, len: number): Uint8Array => {
+    const b = c.blobs.get(`flash:${name}`);
+    if (!(b instanceof Uint8Array)) return fail(`missing flash section "${name}"`);
+    if (b.length !== len) fail(`flash section "${name}" has ${b.length} bytes, expected ${len}`);
+    return b;
+  };
+  const host = (name: string, len: number): Float32Array => {
+    const b = c.blobs.get(`host:${name}`);
+    if (!(b instanceof Float32Array) || b.length !== len) return fail(`missing or malformed host blob "${name}"`);
+    return b;
+  };
+  const i32 = (b: Uint8Array) => {
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return Int32Array.from({ length: b.length / 4 }, (_, i) => dv.getInt32(i * 4, true));
+  };
+  const i8 = (b: Uint8Array) => new Int8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  try {
+    const meta = c.meta as { model: Omit<IntModel, 'ops'> & { ops: Record<string, unknown>[] }; weightBits: Record<string, number>; generator: null | Record<string, unknown> };
+    if (!meta || typeof meta.model !== 'object' || !Array.isArray(meta.model.ops) || !Array.isArray(meta.model.tensors)) fail('header has no model');
+    const weightBits = meta.weightBits ?? {};
+    const tensors = meta.model.tensors as ActivationTensor[];
+    const ops: IntOp[] = meta.model.ops.map((raw) => {
+      const op = raw as unknown as IntOp;
+      if (WEIGHTED_KINDS.has(op.kind)) {
+        const w = op as unknown as WeightedOp;
+        if ((op as PwConv1dOp).kind === 'pwconv1d' && (op as PwConv1dOp).source === 'generated') return emptied(w);
+        const cOut = w.outChannels;
+        const nW = weightCount(w);
+        const bits = weightBits[w.name] ?? 8;
+        const wb = section(`${w.name}.weights`, packedBytes(nW, bits));
+        return {
+          ...w,
+          weights: bits === 8 ? i8(wb) : unpackSigned(wb, bits, nW),
+          bias: i32(section(`${w.name}.bias`, 4 * cOut)),
+          requant: { multiplier: i32(section(`${w.name}.mult`, 4 * cOut)), shift: Int32Array.from(i8(section(`${w.name}.shift`, cOut))) },
+          weightScales: host(`${w.name}.weightScales`, cOut),
+        } as IntOp;
+      }
+      if (op.kind === 'add') {
+        const b = section(`${op.name}.requant`, 16);
+        const m = i32(b.subarray(0, 12));
+        const s = i8(b.subarray(12, 16));
+        return { ...op, input1Multiplier: m[0], input2Multiplier: m[1], outputMultiplier: m[2], leftShift: s[0], input1Shift: s[1], input2Shift: s[2], outputShift: s[3] } as AddOp;
+      }
+      return op;
+    });
+    const model: IntModel = { ...(meta.model as unknown as IntModel), tensors, ops };
+    let generator: StoredGenerator | null = null;
+    const layers: LayerSynthesisInputs[] = [];
+    const gm = meta.generator as null | {
+      config: GeneratorConfig; codeScale: number;
+      instances: { cMax: number; trunk: ReturnType<typeof linearSkeleton>[]; core: ReturnType<typeof linearSkeleton>; gain: ReturnType<typeof linearSkeleton> | null; U: ReturnType<typeof tensorSkeleton>; V: ReturnType<typeof tensorSkeleton> }[];
+      layers: { generator: number; cIn: number; cOut: number; code: ReturnType<typeof tensorSkeleton>; gains: ReturnType<typeof tensorSkeleton> | null }[];
+    };
+    if (gm) {
+      const readLinear = (prefix: string, k: ReturnType<typeof linearSkeleton>): IntLinear => {
+        const n = k.outFeatures;
+        return {
+          ...k,
+          weights: unpackSigned(section(`${prefix}.weights`, packedBytes(n * k.inFeatures, k.bits)), k.bits, n * k.inFeatures),
+          bias: i32(section(`${prefix}.bias`, 4 * n)),
+          multiplier: i32(section(`${prefix}.mult`, 4 * n)),
+          shift: Int32Array.from(i8(section(`${prefix}.shift`, n))),
+          weightScales: host(`${prefix}.weightScales`, n),
+        };
+      };
+      const readTensor = (name: string, k: ReturnType<typeof tensorSkeleton>): StoredTensor => {
+        const n = k.shape.reduce((a, b) => a * b, 1);
+        return { ...k, values: unpackSigned(section(name, packedBytes(n, k.bits)), k.bits, n) };
+      };
+      const instances: GeneratorInstance[] = gm.instances.map((i, g) => ({
+        cMax: i.cMax,
+        trunk: i.trunk.map((t, k) => readLinear(`gen${g}.trunk${k}`, t)),
+        core: readLinear(`gen${g}.core`, i.core),
+        ...(i.gain ? { gain: readLinear(`gen${g}.gain`, i.gain) } : {}),
+        U: readTensor(`gen${g}.U`, i.U),
+        V: readTensor(`gen${g}.V`, i.V),
+      }));
+      const sl: StoredLayer[] = gm.layers.map((L, l) => ({
+        generator: L.generator, cIn: L.cIn, cOut: L.cOut,
+        code: readTensor(`layer${l}.code`, L.code),
+        ...(L.gains ? { gains: readTensor(`layer${l}.gains`, L.gains) } : {}),
+      }));
+      generator = { config: gm.config, codeScale: gm.codeScale, instances, layers: sl };
+      sl.forEach((L, l) => {
+        const p = section(`layer${l}.params`, 6);
+        const pi8 = i8(p.subarray(4, 6));
+        layers.push({ biasQ: i32(section(`layer${l}.biasQ`, 4 * L.cOut)), kMultiplier: i32(p.subarray(0, 4))[0], kExponent: pi8[0], biasExponent: pi8[1] });
+      });
+    }
+    const dep: Deployable = { model, generator, layers, weightBits };
+    checkRead(source, 'deployable', () => deployableProblems(dep));
+    return dep;
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(source, `malformed deployable (${(e as Error).message})`);
+  }
+}
