@@ -47,6 +47,7 @@ import { generatedOps, pBits } from '../hyper/synthesis.ts';
 import { synthesisScratchBytes } from '../hyper/cost.ts';
 import type { IntLinear } from '../hyper/stored.ts';
 import { MAX_DH, MAX_DZ, MAX_RANK } from '../hyper/config.ts';
+import { GAIN_MODES, HEADS } from '../hyper/heads.ts';
 import { cmsisBufferCheck, cmsisLayerBody, cmsisScratchBytes } from './kernels_cmsis_nn.ts';
 
 /** Who computes the layers: our kernels (htpw_kernels.h) or Arm CMSIS-NN (kernels_cmsis_nn.ts). */
@@ -483,7 +484,7 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
         `static const htpw_linear_t ${G}_trunk[${trunk.length}] = {\n${trunk.map((t) => `  ${t},`).join('\n')}\n};`,
         `static const htpw_linear_t ${G}_core = ${core};`,
         ...(gain ? [`static const htpw_linear_t ${G}_gain = ${gain};`] : []),
-        `static const htpw_generator_t ${G} = { ${G}_trunk, ${inst.trunk.length}, &${G}_core, ${gain ? `&${G}_gain` : '0'}, ${u}, ${v}, ${inst.U.bits}, ${inst.cMax}, ${cfg.rank}, ${pBits(cfg.rank)}, ${cfg.head === 'shared-basis' ? 'HTPW_HEAD_SHARED_BASIS' : 'HTPW_HEAD_BASIS_COEFF'}, ${cfg.gains === 'stored' ? 'HTPW_GAINS_STORED' : cfg.gains === 'generated' ? 'HTPW_GAINS_GENERATED' : 'HTPW_GAINS_NONE'}, ${cfg.codeBits}, ${cfg.gainBits}, ${cfg.dz}, ${cfg.dh} };`,
+        `static const htpw_generator_t ${G} = { ${G}_trunk, ${inst.trunk.length}, &${G}_core, ${gain ? `&${G}_gain` : '0'}, ${u}, ${v}, ${inst.U.bits}, ${inst.cMax}, ${cfg.rank}, ${pBits(cfg.rank)}, ${HEADS[cfg.head].cName}, ${GAIN_MODES[cfg.gains].cName}, ${cfg.codeBits}, ${cfg.gainBits}, ${cfg.dz}, ${cfg.dh} };`,
       );
     });
     const layerRows = gen.layers.map((L, l) => {

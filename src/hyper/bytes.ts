@@ -28,7 +28,8 @@ import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { ADD_REQUANT_BYTES, BIAS_BYTES, MULT_BYTES, SHIFT_BYTES } from '../quant/storage.ts';
 import { planArena } from '../quant/arena.ts';
 import { cacheBytesOf, synthesisScratchBytes } from './cost.ts';
-import { deployableFromIntModel, isDeployable, isGenerated, isWeighted, weightCount, type Deployable } from './deployable.ts';
+import { deployableFromIntModel, isDeployable, type Deployable } from './deployable.ts';
+import { isGenerated, isWeighted, weightCount, type OpKind, type WeightedKind } from '../quant/op_kinds.ts';
 import { packedBytes } from './pack.ts';
 import type { IntLinear } from './stored.ts';
 
@@ -57,6 +58,16 @@ export interface AccountOptions {
 
 const LAYER_PARAM_BYTES = MULT_BYTES + 2;
 
+/** The flash category of a stored weighted op's weights (the model's first pwconv1d is keptPW1). */
+const WEIGHT_CATEGORY = {
+  conv1d: 'backboneStem', dwconv1d: 'backboneDepthwise', pwconv1d: 'storedPW', fully_connected: 'classifier',
+} as const satisfies Record<WeightedKind, FlashCategory>;
+
+/** Flash bytes of an op without weights (counted under requant): an add's 16-byte requantization. */
+const UNWEIGHTED_FLASH = {
+  avgpool1d: 0, maxpool1d: 0, global_avgpool: 0, add: ADD_REQUANT_BYTES,
+} as const satisfies Record<Exclude<OpKind, WeightedKind>, number>;
+
 function linearBytes(L: IntLinear): number {
   return packedBytes(L.inFeatures * L.outFeatures, L.bits) + L.outFeatures * (BIAS_BYTES + MULT_BYTES + SHIFT_BYTES);
 }
@@ -71,11 +82,10 @@ export function accountBytes(input: Deployable | IntModel, opts: AccountOptions 
   let generatedInt8Bytes = 0;
 
   model.ops.forEach((op, k) => {
-    if (op.kind === 'add') {
-      f.requant += ADD_REQUANT_BYTES;
+    if (!isWeighted(op)) {
+      f.requant += UNWEIGHTED_FLASH[op.kind];
       return;
     }
-    if (!isWeighted(op)) return;
     if (isGenerated(op)) {
       generatedInt8Bytes += op.inChannels * op.outChannels;
       ram.pwCache += cacheBytesOf(op.inChannels, op.outChannels);
@@ -84,12 +94,7 @@ export function accountBytes(input: Deployable | IntModel, opts: AccountOptions 
     const bits = dep.weightBits[op.name] ?? 8;
     const wBytes = packedBytes(weightCount(op), bits);
     if (bits !== 8) ram.int4Unpack += weightCount(op);
-    switch (op.kind) {
-      case 'conv1d': f.backboneStem += wBytes; break;
-      case 'dwconv1d': f.backboneDepthwise += wBytes; break;
-      case 'fully_connected': f.classifier += wBytes; break;
-      case 'pwconv1d': if (k === firstPw) f.keptPW1 += wBytes; else f.storedPW += wBytes; break;
-    }
+    f[op.kind === 'pwconv1d' && k === firstPw ? 'keptPW1' : WEIGHT_CATEGORY[op.kind]] += wBytes;
     f.biases += BIAS_BYTES * op.outChannels;
     f.requant += (MULT_BYTES + SHIFT_BYTES) * op.outChannels;
   });

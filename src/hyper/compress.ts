@@ -32,6 +32,7 @@ import { calibrate, type ActivationRanges, type CalibrateOptions } from '../quan
 import { convertToIntModel } from '../quant/convert.ts';
 import type { IntModel, PwConv1dOp, RoundingMode } from '../quant/int_model.ts';
 import { quantizeValue } from '../quant/quantize.ts';
+import { isGenerated } from '../quant/op_kinds.ts';
 import { simulateBatch } from '../quant/simulator.ts';
 import { ArgumentError } from '../util/errors.ts';
 import { factorizePw } from './ablations.ts';
@@ -115,7 +116,7 @@ export function compressToDeployable(model: HyperModel, calib: CalibrationData, 
     meta: { ...(opts.meta ?? {}), method: 'hypertinypw', knobs: m.knobs, bnFold },
   });
   const { model: marked, biases } = markGenerated(converted, m.knobs.generated);
-  const names = marked.ops.filter((op): op is PwConv1dOp => op.kind === 'pwconv1d' && op.source === 'generated').map((op) => op.name);
+  const names = marked.ops.filter(isGenerated).map((op) => op.name);
   if (names.join() !== m.generatedLayers.join()) throw new ArgumentError('compressToDeployable', `generated ops [${names}] do not match the model's generated layers [${m.generatedLayers}]`);
   // with 'next-layer' the BN scale is 1 up to float rounding: fold it anyway (exact bookkeeping)
   const bnScales = m.generatedLayers.map((_, l) => m.bnScale(l));

@@ -16,6 +16,7 @@
 
 import { ArgumentError } from '../util/errors.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
+import { GAIN_MODE_NAMES, HEAD_DESIGNS, HEADS, isGainMode, isHeadDesign, quotedChoices } from './heads.ts';
 
 export type HeadDesign = 'shared-basis' | 'basis-coeff';
 export type GainMode = 'stored' | 'generated' | 'none';
@@ -100,8 +101,8 @@ export function knobProblems(k: GeneratorKnobs): string[] {
   intIn('rank', k.rank, 1, MAX_RANK);
   intIn('trunkDepth', k.trunkDepth, 1, 8);
   for (const b of ['codeBits', 'trunkBits', 'headBits', 'basisBits', 'gainBits'] as const) intIn(b, k[b], 2, 8);
-  if (k.head !== 'shared-basis' && k.head !== 'basis-coeff') p.push(`head "${k.head}" is not 'shared-basis' or 'basis-coeff'`);
-  if (k.gains !== 'stored' && k.gains !== 'generated' && k.gains !== 'none') p.push(`gains "${k.gains}" is not 'stored', 'generated' or 'none'`);
+  if (!isHeadDesign(k.head)) p.push(`head "${k.head}" is not ${quotedChoices(HEAD_DESIGNS)}`);
+  if (!isGainMode(k.gains)) p.push(`gains "${k.gains}" is not ${quotedChoices(GAIN_MODE_NAMES)}`);
   if (k.sharing !== 'shared' && k.sharing !== 'per-layer') p.push(`sharing "${k.sharing}" is not 'shared' or 'per-layer'`);
   return p;
 }
@@ -161,5 +162,5 @@ export function instanceCMax(config: GeneratorConfig, g: number): number {
 
 /** Outputs of the core head: r*r ('shared-basis') or r ('basis-coeff'). */
 export function coreOutputs(config: GeneratorKnobs): number {
-  return config.head === 'shared-basis' ? config.rank * config.rank : config.rank;
+  return HEADS[config.head].coreOutputs(config.rank);
 }

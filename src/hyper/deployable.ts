@@ -11,7 +11,8 @@
  */
 
 import { ArgumentError } from '../util/errors.ts';
-import type { IntModel, IntOp, PwConv1dOp } from '../quant/int_model.ts';
+import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
+import { isGenerated, isWeighted, type WeightedOp } from '../quant/op_kinds.ts';
 import { selectGeneratedOps, type GeneratedSelection } from './config.ts';
 import type { StoredGenerator } from './stored.ts';
 import { generatedOps, makeLayerInputs, synthesizeLayer, type LayerSynthesisInputs, type SynthesizedLayer } from './synthesis.ts';
@@ -33,23 +34,13 @@ export function isDeployable(x: unknown): x is Deployable {
   return typeof x === 'object' && x !== null && 'model' in x && 'weightBits' in x && 'layers' in x;
 }
 
-export type WeightedOp = Extract<IntOp, { weights: Int8Array }>;
-
-export function isWeighted(op: IntOp): op is WeightedOp {
-  return 'weights' in op;
-}
-
-export function isGenerated(op: IntOp): boolean {
-  return op.kind === 'pwconv1d' && op.source === 'generated';
-}
-
 export function emptied<T extends WeightedOp>(op: T): T {
   return { ...op, weights: new Int8Array(0), bias: new Int32Array(0), requant: { multiplier: new Int32Array(0), shift: new Int32Array(0) }, weightScales: new Float32Array(0) };
 }
 
 /** The deployable's view of a model: generated ops emptied (a new object). */
 export function stripGenerated(model: IntModel): IntModel {
-  return { ...model, ops: model.ops.map((op) => (op.kind === 'pwconv1d' && op.source === 'generated' ? emptied(op) : op)) };
+  return { ...model, ops: model.ops.map((op) => (isGenerated(op) ? emptied(op) : op)) };
 }
 
 /**
@@ -109,15 +100,6 @@ export function buildDeployable(model: IntModel, gen: StoredGenerator | null, bi
 /** A deployable with every weight stored (no generator): the plain-INT8 / 4-bit baselines. */
 export function deployableFromIntModel(model: IntModel, weightBits: Record<string, number> = {}): Deployable {
   return buildDeployable(model, null, [], { weightBits });
-}
-
-/** Number of weights of a weighted op: conv1d Cout*K*Cin, dwconv1d K*C, pw / fc Cout*Cin. */
-export function weightCount(op: WeightedOp): number {
-  switch (op.kind) {
-    case 'conv1d': return op.outChannels * op.kernelSize * op.inChannels;
-    case 'dwconv1d': return op.kernelSize * op.outChannels;
-    default: return op.outChannels * op.inChannels;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

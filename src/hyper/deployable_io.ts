@@ -12,9 +12,11 @@
 import { decodeContainer, encodeContainer, readContainer, writeContainer, type Blob } from '../util/container.ts';
 import { ArgumentError, FormatError } from '../util/errors.ts';
 import { checkRead } from '../quant/int_model_io.ts';
-import type { ActivationTensor, AddOp, IntModel, IntOp, PwConv1dOp } from '../quant/int_model.ts';
+import type { ActivationTensor, AddOp, IntModel, IntOp } from '../quant/int_model.ts';
 import { deployableProblems } from './deployable_problems.ts';
-import { emptied, isGenerated, isWeighted, weightCount, type Deployable, type WeightedOp } from './deployable.ts';
+import { emptied, type Deployable } from './deployable.ts';
+import { dispatch, isGenerated, isOpKind, isWeighted, weightCount, type OpKind, type OpOfKind, type WeightedOp } from '../quant/op_kinds.ts';
+import { ADD_REQUANT_BYTES } from '../quant/storage.ts';
 import type { GeneratorConfig } from './config.ts';
 import { packSigned, packedBytes, unpackSigned } from './pack.ts';
 import type { GeneratorInstance, IntLinear, StoredGenerator, StoredLayer, StoredTensor } from './stored.ts';
@@ -46,6 +48,85 @@ function linearSections(put: (n: string, b: Uint8Array) => void, prefix: string,
   put(`${prefix}.shift`, i8Bytes(L.shift));
 }
 
+type Put = (name: string, bytes: Uint8Array) => void;
+
+/** Reads a flash section / host blob of the file being decoded (FormatError when missing or of another length). */
+interface SectionReader {
+  section(name: string, len: number): Uint8Array;
+  host(name: string, len: number): Float32Array;
+}
+
+function i32(b: Uint8Array): Int32Array {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return Int32Array.from({ length: b.length / 4 }, (_, i) => dv.getInt32(i * 4, true));
+}
+
+function i8(b: Uint8Array): Int8Array {
+  return new Int8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** One op's flash sections: written in storage order, and read back into the op's fields. */
+interface OpFlash<O extends IntOp> {
+  write(put: Put, bits: number): void;
+  read(r: SectionReader, bits: number): O;
+}
+
+/** weights (int8, or packed at `bits` = weightBits[name]), bias (int32), mult (int32), shift (int8); none for a generated op */
+function weightedFlash<O extends WeightedOp>(op: O): OpFlash<O> {
+  return {
+    write(put, bits) {
+      if (isGenerated(op)) return;
+      put(`${op.name}.weights`, bits === 8 ? i8Bytes(op.weights) : packSigned(op.weights, bits));
+      put(`${op.name}.bias`, i32Bytes(op.bias));
+      put(`${op.name}.mult`, i32Bytes(op.requant.multiplier));
+      put(`${op.name}.shift`, i8Bytes(op.requant.shift));
+    },
+    read(r, bits) {
+      if (isGenerated(op)) return emptied(op);
+      const cOut = op.outChannels;
+      const nW = weightCount(op);
+      const wb = r.section(`${op.name}.weights`, packedBytes(nW, bits));
+      return {
+        ...op,
+        weights: bits === 8 ? i8(wb) : unpackSigned(wb, bits, nW),
+        bias: i32(r.section(`${op.name}.bias`, 4 * cOut)),
+        requant: { multiplier: i32(r.section(`${op.name}.mult`, 4 * cOut)), shift: Int32Array.from(i8(r.section(`${op.name}.shift`, cOut))) },
+        weightScales: r.host(`${op.name}.weightScales`, cOut),
+      };
+    },
+  };
+}
+
+function noFlash<O extends IntOp>(op: O): OpFlash<O> {
+  return { write() {}, read: () => op };
+}
+
+/** The flash sections of each op kind (an op without parameters has none). */
+const OP_FLASH = {
+  conv1d: weightedFlash,
+  dwconv1d: weightedFlash,
+  pwconv1d: weightedFlash,
+  fully_connected: weightedFlash,
+  avgpool1d: noFlash,
+  maxpool1d: noFlash,
+  global_avgpool: noFlash,
+  // requant: int32 input1 / input2 / output multipliers, then int8 leftShift and the three shifts
+  add: (op: AddOp): OpFlash<AddOp> => ({
+    write(put) {
+      const b = new Uint8Array(ADD_REQUANT_BYTES);
+      b.set(i32Bytes([op.input1Multiplier, op.input2Multiplier, op.outputMultiplier]), 0);
+      b.set(i8Bytes([op.leftShift, op.input1Shift, op.input2Shift, op.outputShift]), 12);
+      put(`${op.name}.requant`, b);
+    },
+    read(r) {
+      const b = r.section(`${op.name}.requant`, ADD_REQUANT_BYTES);
+      const m = i32(b.subarray(0, 12));
+      const s = i8(b.subarray(12, 16));
+      return { ...op, input1Multiplier: m[0], input2Multiplier: m[1], outputMultiplier: m[2], leftShift: s[0], input1Shift: s[1], input2Shift: s[2], outputShift: s[3] };
+    },
+  }),
+} satisfies { [K in OpKind]: (op: OpOfKind<K>) => OpFlash<OpOfKind<K>> };
+
 /** The exact bytes a device stores, by section (SYNTHESIS.md section 6), in storage order. */
 export function serializeFlashSections(dep: Deployable): Map<string, Uint8Array> {
   const s = new Map<string, Uint8Array>();
@@ -53,21 +134,7 @@ export function serializeFlashSections(dep: Deployable): Map<string, Uint8Array>
     if (s.has(name)) throw new ArgumentError('serializeFlashSections', `duplicate section "${name}" (op names must be unique)`);
     s.set(name, bytes);
   };
-  for (const op of dep.model.ops) {
-    if (isWeighted(op)) {
-      if (isGenerated(op)) continue;
-      const bits = dep.weightBits[op.name] ?? 8;
-      put(`${op.name}.weights`, bits === 8 ? i8Bytes(op.weights) : packSigned(op.weights, bits));
-      put(`${op.name}.bias`, i32Bytes(op.bias));
-      put(`${op.name}.mult`, i32Bytes(op.requant.multiplier));
-      put(`${op.name}.shift`, i8Bytes(op.requant.shift));
-    } else if (op.kind === 'add') {
-      const b = new Uint8Array(16);
-      b.set(i32Bytes([op.input1Multiplier, op.input2Multiplier, op.outputMultiplier]), 0);
-      b.set(i8Bytes([op.leftShift, op.input1Shift, op.input2Shift, op.outputShift]), 12);
-      put(`${op.name}.requant`, b);
-    }
-  }
+  for (const op of dep.model.ops) if (isOpKind(op.kind)) dispatch(OP_FLASH, op).write(put, dep.weightBits[op.name] ?? 8);
   const gen = dep.generator;
   if (gen) {
     gen.instances.forEach((inst, g) => {
@@ -94,7 +161,6 @@ export function serializeFlashSections(dep: Deployable): Map<string, Uint8Array>
 // ---------------------------------------------------------------------------------------------
 // File format
 
-const WEIGHTED_KINDS = new Set<string>(['conv1d', 'dwconv1d', 'pwconv1d', 'fully_connected']);
 const ARRAY_FIELDS = new Set(['weights', 'bias', 'requant', 'weightScales']);
 
 function opSkeleton(op: IntOp): Record<string, unknown> {
@@ -174,40 +240,15 @@ function fromContainer(c: { meta: Record<string, unknown>; blobs: Map<string, Bl
     if (!(b instanceof Float32Array) || b.length !== len) return fail(`missing or malformed host blob "${name}"`);
     return b;
   };
-  const i32 = (b: Uint8Array) => {
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    return Int32Array.from({ length: b.length / 4 }, (_, i) => dv.getInt32(i * 4, true));
-  };
-  const i8 = (b: Uint8Array) => new Int8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   try {
     const meta = c.meta as { model: Omit<IntModel, 'ops'> & { ops: Record<string, unknown>[] }; weightBits: Record<string, number>; generator: null | Record<string, unknown> };
     if (!meta || typeof meta.model !== 'object' || !Array.isArray(meta.model.ops) || !Array.isArray(meta.model.tensors)) fail('header has no model');
     const weightBits = meta.weightBits ?? {};
     const tensors = meta.model.tensors as ActivationTensor[];
+    const reader: SectionReader = { section, host };
     const ops: IntOp[] = meta.model.ops.map((raw) => {
       const op = raw as unknown as IntOp;
-      if (WEIGHTED_KINDS.has(op.kind)) {
-        const w = op as unknown as WeightedOp;
-        if ((op as PwConv1dOp).kind === 'pwconv1d' && (op as PwConv1dOp).source === 'generated') return emptied(w);
-        const cOut = w.outChannels;
-        const nW = weightCount(w);
-        const bits = weightBits[w.name] ?? 8;
-        const wb = section(`${w.name}.weights`, packedBytes(nW, bits));
-        return {
-          ...w,
-          weights: bits === 8 ? i8(wb) : unpackSigned(wb, bits, nW),
-          bias: i32(section(`${w.name}.bias`, 4 * cOut)),
-          requant: { multiplier: i32(section(`${w.name}.mult`, 4 * cOut)), shift: Int32Array.from(i8(section(`${w.name}.shift`, cOut))) },
-          weightScales: host(`${w.name}.weightScales`, cOut),
-        } as IntOp;
-      }
-      if (op.kind === 'add') {
-        const b = section(`${op.name}.requant`, 16);
-        const m = i32(b.subarray(0, 12));
-        const s = i8(b.subarray(12, 16));
-        return { ...op, input1Multiplier: m[0], input2Multiplier: m[1], outputMultiplier: m[2], leftShift: s[0], input1Shift: s[1], input2Shift: s[2], outputShift: s[3] } as AddOp;
-      }
-      return op;
+      return isOpKind(op.kind) ? dispatch(OP_FLASH, op).read(reader, weightBits[op.name] ?? 8) : op;
     });
     const model: IntModel = { ...(meta.model as unknown as IntModel), tensors, ops };
     let generator: StoredGenerator | null = null;

@@ -7,6 +7,8 @@
  */
 
 import { intModelProblems } from '../quant/validate.ts';
+import { isGenerated } from '../quant/op_kinds.ts';
+import { GAIN_MODES } from './heads.ts';
 import { coreOutputs, generatorCount, instanceCMax, knobProblems } from './config.ts';
 import type { Deployable } from './deployable.ts';
 import { BIAS_LIMIT, HEAD_MAX, HIDDEN_MAX, type IntLinear, type StoredTensor } from './stored.ts';
@@ -51,7 +53,7 @@ function tensorProblems(w: string, t: StoredTensor, shape: number[], bits: numbe
 export function deployableProblems(dep: Deployable): string[] {
   const p = intModelProblems(dep.model, { generatedEmpty: true });
   for (const [name, bits] of Object.entries(dep.weightBits)) if (bits !== 4 && bits !== 8) p.push(`weightBits of "${name}": ${bits}, expected 4 or 8`);
-  const generated = dep.model.ops.filter((op) => op.kind === 'pwconv1d' && op.source === 'generated');
+  const generated = dep.model.ops.filter(isGenerated);
   const gen = dep.generator;
   if (!gen) {
     if (generated.length > 0) p.push(`${generated.length} generated op(s) but no generator`);
@@ -74,7 +76,7 @@ export function deployableProblems(dep: Deployable): string[] {
     if (inst.trunk.length !== c.trunkDepth) p.push(`${w}: ${inst.trunk.length} trunk layers, expected ${c.trunkDepth}`);
     inst.trunk.forEach((L, k) => p.push(...linearProblems(`${w} trunk ${k}`, L, k === 0 ? c.dz : c.dh, c.dh, HIDDEN_MAX)));
     p.push(...linearProblems(`${w} core`, inst.core, c.dh, coreOutputs(c), HEAD_MAX));
-    if ((c.gains === 'generated') !== (inst.gain !== undefined)) p.push(`${w}: gain head ${inst.gain ? 'present' : 'missing'} with gains '${c.gains}'`);
+    if (GAIN_MODES[c.gains].gainHead !== (inst.gain !== undefined)) p.push(`${w}: gain head ${inst.gain ? 'present' : 'missing'} with gains '${c.gains}'`);
     if (inst.gain) p.push(...linearProblems(`${w} gain`, inst.gain, c.dh, cMax, HEAD_MAX));
     p.push(...tensorProblems(`${w} U`, inst.U, [cMax, c.rank], c.basisBits), ...tensorProblems(`${w} V`, inst.V, [c.rank, cMax], c.basisBits));
   });
@@ -84,7 +86,7 @@ export function deployableProblems(dep: Deployable): string[] {
     if (L.cIn !== s.cIn || L.cOut !== s.cOut) p.push(`${w}: ${L.cOut} x ${L.cIn}, the config says ${s.cOut} x ${s.cIn}`);
     if (!isInt(L.generator, 0, nG - 1)) p.push(`${w}: generator ${L.generator} not an instance index`);
     p.push(...tensorProblems(`${w} code`, L.code, [c.dz], c.codeBits));
-    if ((c.gains === 'stored') !== (L.gains !== undefined)) p.push(`${w}: stored gains ${L.gains ? 'present' : 'missing'} with gains '${c.gains}'`);
+    if (GAIN_MODES[c.gains].storedPerLayer !== (L.gains !== undefined)) p.push(`${w}: stored gains ${L.gains ? 'present' : 'missing'} with gains '${c.gains}'`);
     if (L.gains) p.push(...tensorProblems(`${w} gains`, L.gains, [s.cOut], c.gainBits));
     const si = dep.layers[l];
     if (!isInt(si.kMultiplier, Q31_MIN, Q31_MAX)) p.push(`${w}: kMultiplier ${si.kMultiplier} not in [2^30, 2^31 - 1]`);

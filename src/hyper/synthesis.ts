@@ -24,6 +24,8 @@
 
 import { ArgumentError } from '../util/errors.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
+import { isGenerated } from '../quant/op_kinds.ts';
+import { HEADS } from './heads.ts';
 import { bitLength, normalizeProduct, rdivPow2, requantSat, roundShift, splitMultiplier } from './fixed.ts';
 import { dequantizeTensor, layerSigma, linearBias, linearWeights, type IntLinear, type StoredGenerator } from './stored.ts';
 
@@ -88,12 +90,8 @@ export function generatorCore(gen: StoredGenerator, l: number): { hidden: Int32A
   let x: ArrayLike<number> = L.code.values;
   for (const t of inst.trunk) x = intLinear(t, x);
   const c = intLinear(inst.core, x);
-  let core: Int32Array;
-  if (gen.config.head === 'shared-basis') core = c;
-  else {
-    core = new Int32Array(r * r);
-    for (let a = 0; a < r; a++) core[a * r + a] = c[a];
-  }
+  const core = new Int32Array(r * r);
+  HEADS[gen.config.head].fillCore(c, r, core);
   return { hidden: Int32Array.from(x), core };
 }
 
@@ -228,8 +226,7 @@ export function generateFloat(gen: StoredGenerator, l: number): Float64Array {
   for (const t of inst.trunk) x = lin(t, x, true);
   const c = lin(inst.core, x, false);
   const S = new Float64Array(r * r);
-  if (gen.config.head === 'shared-basis') S.set(c);
-  else for (let a = 0; a < r; a++) S[a * r + a] = c[a];
+  HEADS[gen.config.head].fillCore(c, r, S);
   let gains: Float64Array;
   if (gen.config.gains === 'stored') gains = dequantizeTensor(L.gains!);
   else if (gen.config.gains === 'generated') gains = lin(inst.gain!, x, false);
@@ -253,7 +250,7 @@ export function generateFloat(gen: StoredGenerator, l: number): Float64Array {
 export function generatedOps(model: IntModel): PwConv1dOp[] {
   const ops: PwConv1dOp[] = [];
   for (const op of model.ops) {
-    if (op.kind === 'pwconv1d' && op.source === 'generated') {
+    if (isGenerated(op)) {
       const g = op.generatedIndex;
       if (g === undefined || !Number.isInteger(g) || g < 0) throw new ArgumentError('generatedOps', `op "${op.name}" is generated without a valid generatedIndex`);
       if (ops[g]) throw new ArgumentError('generatedOps', `ops "${ops[g].name}" and "${op.name}" share generatedIndex ${g}`);

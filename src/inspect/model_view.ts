@@ -8,7 +8,8 @@
 
 import { accountBytes, type ByteAccount } from '../hyper/bytes.ts';
 import { decodeDeployable, DEPLOYABLE_MAGIC } from '../hyper/deployable_io.ts';
-import { deployableFromIntModel, isGenerated, isWeighted, weightCount, type Deployable, synthesize } from '../hyper/deployable.ts';
+import { deployableFromIntModel, synthesize, type Deployable } from '../hyper/deployable.ts';
+import { isGenerated, isWeighted, weightCount } from '../quant/op_kinds.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { decodeIntModel, INT_MODEL_MAGIC } from '../quant/int_model_io.ts';
 import { crc32 } from '../util/crc32.ts';
@@ -93,7 +94,7 @@ function layerRows(dep: Deployable): LayerRow[] {
 function kernelViews(model: IntModel): KernelView[] {
   return model.ops
     .map((op, layer) => ({ op, layer }))
-    .filter((e): e is { op: PwConv1dOp; layer: number } => e.op.kind === 'pwconv1d' && e.op.source === 'generated')
+    .filter((e): e is { op: PwConv1dOp; layer: number } => isGenerated(e.op))
     .sort((a, b) => (a.op.generatedIndex ?? a.layer) - (b.op.generatedIndex ?? b.layer))
     .map(({ op, layer }, generatedIndex) => ({
       generatedIndex, layer, name: op.name, outChannels: op.outChannels, inChannels: op.inChannels,

@@ -34,6 +34,7 @@ import type { Dataset } from '../data/dataset.ts';
 import { appendResult, readResults, type ByteBreakdown, type CurvePoint, type ResultRecord } from '../eval/results.ts';
 import type { GeneratorKnobs } from '../hyper/config.ts';
 import type { Deployable } from '../hyper/deployable.ts';
+import { GAIN_MODES, HEADS } from '../hyper/heads.ts';
 import type { SeparableCnn, SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
 import type { TrainConfig } from '../nn/trainer.ts';
 import type { IntModel } from '../quant/int_model.ts';
@@ -131,7 +132,7 @@ export function readSweepConfig(path: string): SweepConfig {
 export function knobLabel(k: Partial<GeneratorKnobs>): string {
   const g = knobsOf({ knobs: k });
   const gen = Array.isArray(g.generated) ? `-pw${g.generated.join('.')}` : g.generated === 'all' ? '-allpw' : '';
-  return `dz${g.dz}-dh${g.dh}-r${g.rank}${g.sharing === 'per-layer' ? '-perlayer' : ''}${gen}${g.head === 'basis-coeff' ? '-coeff' : ''}${g.gains !== 'stored' ? `-g${g.gains}` : ''}`;
+  return `dz${g.dz}-dh${g.dh}-r${g.rank}${g.sharing === 'per-layer' ? '-perlayer' : ''}${gen}${HEADS[g.head].idSuffix}${GAIN_MODES[g.gains].idSuffix}`;
 }
 
 /** The list of models a config trains and evaluates, in run order (cheap small models first). */

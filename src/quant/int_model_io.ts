@@ -11,6 +11,7 @@ import { decodeContainer, encodeContainer, readContainer, writeContainer, type B
 import { FormatError } from '../util/errors.ts';
 import { INT_MODEL_VERSION, type IntModel, type IntOp } from './int_model.ts';
 import { intModelProblems } from './validate.ts';
+import { isWeightedKind } from './op_kinds.ts';
 
 export const INT_MODEL_MAGIC = 'HTPWIMDL';
 
@@ -54,7 +55,7 @@ function join(c: Container, source: string): IntModel {
   const ops = (m.ops as Record<string, unknown>[]).map((plain, k) => {
     const op: Record<string, unknown> = { ...plain };
     if (typeof op.kind !== 'string') fail(`op ${k} has no kind`);
-    if (['conv1d', 'dwconv1d', 'pwconv1d', 'fully_connected'].includes(op.kind as string)) {
+    if (isWeightedKind(op.kind)) {
       for (const f of ARRAY_FIELDS) op[f] = blob(k, f);
       op.requant = { multiplier: blob(k, 'multiplier'), shift: blob(k, 'shift') };
     }

@@ -6,7 +6,8 @@
 
 import { ArgumentError } from '../util/errors.ts';
 import { planArena, type ArenaPlan } from './arena.ts';
-import type { IntModel, IntOp } from './int_model.ts';
+import type { IntModel, IntOp, Pool1dOp, RoundingMode } from './int_model.ts';
+import { dispatch, type OpTable, type WeightedOp } from './op_kinds.ts';
 import { addS8 } from './kernels/add_s8.ts';
 import { avgpool1dS8 } from './kernels/avgpool1d_s8.ts';
 import { globalAvgpoolS8 } from './kernels/global_avgpool_s8.ts';
@@ -40,61 +41,68 @@ function dimsOf(model: IntModel, id: number, n: number): Dims {
   return { n, l, c };
 }
 
+/** What one op's runner sees: the model, the batch size and the tensors' [n, ...] buffers. */
+interface RunContext {
+  model: IntModel;
+  n: number;
+  view: (id: number) => Int8Array;
+}
+
+/** A weighted op's conv parameters (stride / dilation / padding of 1 / 1 / 0 where the op has none) and requantization. */
+function convArgs(op: WeightedOp, ctx: RunContext): { params: ConvParams; quant: { multiplier: Int32Array; shift: Int32Array; rounding: RoundingMode } } {
+  const params: ConvParams = {
+    stride: 'stride' in op ? op.stride : 1,
+    dilation: 'dilation' in op ? op.dilation : 1,
+    padBefore: 'padBefore' in op ? op.padBefore : 0,
+    padAfter: 'padAfter' in op ? op.padAfter : 0,
+    inputOffset: -ctx.model.tensors[op.input].zeroPoint,
+    outputOffset: ctx.model.tensors[op.output].zeroPoint,
+    actMin: op.actMin,
+    actMax: op.actMax,
+  };
+  return { params, quant: { multiplier: op.requant.multiplier, shift: op.requant.shift, rounding: ctx.model.rounding } };
+}
+
+const poolParams = (op: Pool1dOp) => ({ poolSize: op.poolSize, stride: op.stride, padBefore: op.padBefore, padAfter: op.padAfter, actMin: op.actMin, actMax: op.actMax });
+
+/** The kernel call of each op kind. Weighted ops use the kernel set in use (s8Kernels: WebAssembly
+ * SIMD twins unless HTPW_KERNELS=js, byte-identical). */
+const RUN_OP = {
+  conv1d: (op, ctx) => {
+    const { params, quant } = convArgs(op, ctx);
+    s8Kernels().conv1d(params, quant, dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output));
+  },
+  dwconv1d: (op, ctx) => {
+    const { params, quant } = convArgs(op, ctx);
+    s8Kernels().dwconv1d(params, quant, dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output));
+  },
+  pwconv1d: (op, ctx) => {
+    const { params, quant } = convArgs(op, ctx);
+    s8Kernels().pwconv1d(params, quant, dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output));
+  },
+  fully_connected: (op, ctx) => {
+    const { params, quant } = convArgs(op, ctx);
+    s8Kernels().fullyConnected(params, quant, dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, { n: ctx.n, l: 1, c: op.outChannels }, ctx.view(op.output));
+  },
+  avgpool1d: (op, ctx) => avgpool1dS8(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
+  maxpool1d: (op, ctx) => maxpool1dS8(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
+  global_avgpool: (op, ctx) => {
+    const inDims = dimsOf(ctx.model, op.input, ctx.n);
+    globalAvgpoolS8({ actMin: op.actMin, actMax: op.actMax }, inDims, ctx.view(op.input), { n: ctx.n, l: 1, c: inDims.c }, ctx.view(op.output));
+  },
+  add: (op, ctx) => {
+    const { model, n } = ctx;
+    addS8({
+      input1Offset: -model.tensors[op.input].zeroPoint, input2Offset: -model.tensors[op.input2].zeroPoint, outputOffset: model.tensors[op.output].zeroPoint, leftShift: op.leftShift,
+      input1Multiplier: op.input1Multiplier, input1Shift: op.input1Shift, input2Multiplier: op.input2Multiplier, input2Shift: op.input2Shift,
+      outputMultiplier: op.outputMultiplier, outputShift: op.outputShift, rounding: model.rounding, actMin: op.actMin, actMax: op.actMax,
+    }, dimsOf(model, op.input, n), ctx.view(op.input), dimsOf(model, op.input2, n), ctx.view(op.input2), dimsOf(model, op.output, n), ctx.view(op.output));
+  },
+} satisfies OpTable<[RunContext], void>;
+
 /** Run one op of `model` on batch size n; `view(id)` is tensor id's [n, ...] buffer. */
 export function runOp(model: IntModel, op: IntOp, n: number, view: (id: number) => Int8Array): void {
-  const tin = model.tensors[op.input];
-  const tout = model.tensors[op.output];
-  const inDims = dimsOf(model, op.input, n);
-  const outDims = dimsOf(model, op.output, n);
-  const input = view(op.input);
-  const output = view(op.output);
-  switch (op.kind) {
-    case 'conv1d':
-    case 'dwconv1d':
-    case 'pwconv1d':
-    case 'fully_connected': {
-      const params: ConvParams = {
-        stride: 'stride' in op ? op.stride : 1,
-        dilation: 'dilation' in op ? op.dilation : 1,
-        padBefore: 'padBefore' in op ? op.padBefore : 0,
-        padAfter: 'padAfter' in op ? op.padAfter : 0,
-        inputOffset: -tin.zeroPoint,
-        outputOffset: tout.zeroPoint,
-        actMin: op.actMin,
-        actMax: op.actMax,
-      };
-      const quant = { multiplier: op.requant.multiplier, shift: op.requant.shift, rounding: model.rounding };
-      const kernels = s8Kernels(); // WebAssembly SIMD twins unless HTPW_KERNELS=js (byte-identical)
-      if (op.kind === 'conv1d') {
-        kernels.conv1d(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
-      } else if (op.kind === 'dwconv1d') {
-        kernels.dwconv1d(params, quant, inDims, input, { out: op.outChannels, k: op.kernelSize, in: op.inChannels }, op.weights, op.bias, outDims, output);
-      } else if (op.kind === 'pwconv1d') {
-        kernels.pwconv1d(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, outDims, output);
-      } else {
-        kernels.fullyConnected(params, quant, inDims, input, { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, { n, l: 1, c: op.outChannels }, output);
-      }
-      return;
-    }
-    case 'avgpool1d':
-    case 'maxpool1d': {
-      const params = { poolSize: op.poolSize, stride: op.stride, padBefore: op.padBefore, padAfter: op.padAfter, actMin: op.actMin, actMax: op.actMax };
-      (op.kind === 'avgpool1d' ? avgpool1dS8 : maxpool1dS8)(params, inDims, input, outDims, output);
-      return;
-    }
-    case 'global_avgpool':
-      globalAvgpoolS8({ actMin: op.actMin, actMax: op.actMax }, inDims, input, { n, l: 1, c: inDims.c }, output);
-      return;
-    case 'add': {
-      const t2 = model.tensors[op.input2];
-      addS8({
-        input1Offset: -tin.zeroPoint, input2Offset: -t2.zeroPoint, outputOffset: tout.zeroPoint, leftShift: op.leftShift,
-        input1Multiplier: op.input1Multiplier, input1Shift: op.input1Shift, input2Multiplier: op.input2Multiplier, input2Shift: op.input2Shift,
-        outputMultiplier: op.outputMultiplier, outputShift: op.outputShift, rounding: model.rounding, actMin: op.actMin, actMax: op.actMax,
-      }, inDims, input, dimsOf(model, op.input2, n), view(op.input2), outDims, output);
-      return;
-    }
-  }
+  dispatch(RUN_OP, op, { model, n, view });
 }
 
 function run(model: IntModel, inputs: Int8Array, n: number, dump: boolean): { output: Int8Array; activations?: Int8Array[] } {

@@ -5,7 +5,8 @@
  */
 
 import { ArgumentError } from '../util/errors.ts';
-import { INT_MODEL_VERSION, type IntModel, type IntOp } from './int_model.ts';
+import { INT_MODEL_VERSION, type ActivationTensor, type Conv1dOp, type DwConv1dOp, type GlobalAvgPoolOp, type IntModel, type IntOp, type Pool1dOp } from './int_model.ts';
+import { dispatch, isGenerated, isOpKind, isWeightedKind, opInputs, type OpTable, type WeightedOp } from './op_kinds.ts';
 import { outputLength } from './kernels/types.ts';
 
 const TWO_POW_31 = 2147483648;
@@ -44,6 +45,112 @@ function isInt(x: unknown, lo: number, hi: number): boolean {
   return typeof x === 'number' && Number.isInteger(x) && x >= lo && x <= hi;
 }
 
+/** What the per-kind checks of one op see; `bad` records a problem of this op. */
+interface OpCheck {
+  model: IntModel;
+  bad: (what: string) => void;
+  tin: ActivationTensor;
+  tout: ActivationTensor;
+  si: { l: number; c: number };
+  so: { l: number; c: number };
+  generatedEmpty: boolean;
+}
+
+/** Channels, array lengths and the requantization / accumulator bounds; false stops this op's checks. */
+function weightedChecks(op: WeightedOp, c: OpCheck): boolean {
+  const { bad } = c;
+  const cout = op.outChannels;
+  const cin = op.inChannels;
+  if (!isInt(cin, 1, 1 << 24) || !isInt(cout, 1, 1 << 24)) { bad(`channels ${cin} -> ${cout} invalid`); return false; }
+  const skipArrays = c.generatedEmpty && isGenerated(op);
+  const wantW = op.kind === 'conv1d' ? cout * op.kernelSize * cin : op.kind === 'dwconv1d' ? op.kernelSize * cin : cout * cin;
+  if (!skipArrays && op.weights.length !== wantW) bad(`weights have ${op.weights.length} values, expected ${wantW}`);
+  for (let i = 0; i < op.weights.length; i++) if (op.weights[i] === -128) { bad(`weight ${i} is -128 (symmetric weights are in [-127, 127])`); break; }
+  for (const [field, arr] of skipArrays ? [] : [['bias', op.bias], ['multiplier', op.requant.multiplier], ['shift', op.requant.shift], ['weightScales', op.weightScales]] as const) {
+    if (arr.length !== cout) bad(`${field} has ${arr.length} entries, expected ${cout}`);
+  }
+  if (op.bias.length === cout && op.requant.multiplier.length === cout && op.requant.shift.length === cout) {
+    for (let ch = 0; ch < cout; ch++) {
+      const m = op.requant.multiplier[ch];
+      const s = op.requant.shift[ch];
+      if (!(m === 0 || m >= 1 << 30)) bad(`channel ${ch}: multiplier ${m} not 0 and not in [2^30, 2^31 - 1]`);
+      if (!isInt(s, -31, 30)) bad(`channel ${ch}: shift ${s} not in [-31, 30]`);
+      const bound = accumulatorBound(op, ch);
+      if (bound >= TWO_POW_31) bad(`channel ${ch}: accumulator bound ${tapsPerOutput(op)} * 127 * 255 + |bias| = ${bound} reaches 2^31`);
+      else if (s > 0 && bound * 2 ** s >= TWO_POW_31) bad(`channel ${ch}: accumulator bound ${bound} * 2^${s} (left shift) reaches 2^31`);
+    }
+  }
+  return true;
+}
+
+function convChecks(op: Conv1dOp | DwConv1dOp, c: OpCheck): void {
+  const { bad, tin, tout, si, so } = c;
+  if (!weightedChecks(op, c)) return;
+  if (!isInt(op.kernelSize, 1, 1 << 16) || !isInt(op.stride, 1, 1 << 16) || !isInt(op.dilation, 1, 1 << 16) || !isInt(op.padBefore, 0, 1 << 16) || !isInt(op.padAfter, 0, 1 << 16)) { bad('kernel size / stride / dilation / padding invalid'); return; }
+  if (tin.shape.length !== 2 || tout.shape.length !== 2) { bad('input and output must be [L, C]'); return; }
+  const ol = outputLength(si.l, op.kernelSize, op.stride, op.dilation, op.padBefore, op.padAfter);
+  if (si.c !== op.inChannels) bad(`input has ${si.c} channels, op takes ${op.inChannels}`);
+  if (op.kind === 'dwconv1d' && op.inChannels !== op.outChannels) bad(`depthwise op must keep channels (${op.inChannels} -> ${op.outChannels})`);
+  if (so.l !== ol || so.c !== op.outChannels) bad(`output shape [${tout.shape}], expected [${ol}, ${op.outChannels}]`);
+}
+
+function poolingChecks(op: Pool1dOp | GlobalAvgPoolOp, c: OpCheck): boolean {
+  const { bad, tin, tout } = c;
+  if (tin.scale !== tout.scale || tin.zeroPoint !== tout.zeroPoint) bad('pooling input and output must share scale and zero point');
+  if (tin.shape.length !== 2) { bad('input must be [L, C]'); return false; }
+  return true;
+}
+
+function poolChecks(op: Pool1dOp, c: OpCheck): void {
+  const { bad, tout, si, so } = c;
+  if (!poolingChecks(op, c)) return;
+  if (!isInt(op.poolSize, 1, 1 << 16) || !isInt(op.stride, 1, 1 << 16) || !isInt(op.padBefore, 0, 1 << 16) || !isInt(op.padAfter, 0, 1 << 16)) { bad('pool size / stride / padding invalid'); return; }
+  const ol = outputLength(si.l, op.poolSize, op.stride, 1, op.padBefore, op.padAfter);
+  if (ol < 1) { bad('output length < 1'); return; }
+  if (tout.shape.length !== 2 || so.l !== ol || so.c !== si.c) bad(`output shape [${tout.shape}], expected [${ol}, ${si.c}]`);
+  const lastStart = (ol - 1) * op.stride - op.padBefore;
+  if (op.padBefore >= op.poolSize || lastStart >= si.l) bad('a pooling window covers only padding');
+}
+
+/** The checks of each op kind beyond ids, names and the activation range. */
+const OP_CHECKS = {
+  conv1d: convChecks,
+  dwconv1d: convChecks,
+  pwconv1d: (op, c) => {
+    const { bad, tin, tout, si, so } = c;
+    if (!weightedChecks(op, c)) return;
+    if (tin.shape.length !== 2 || tout.shape.length !== 2) { bad('input and output must be [L, C]'); return; }
+    if (si.c !== op.inChannels) bad(`input has ${si.c} channels, op takes ${op.inChannels}`);
+    if (so.l !== si.l || so.c !== op.outChannels) bad(`output shape [${tout.shape}], expected [${si.l}, ${op.outChannels}]`);
+    if (op.source === 'generated' && !isInt(op.generatedIndex, 0, 1 << 20)) bad(`generated op without a valid generatedIndex`);
+  },
+  fully_connected: (op, c) => {
+    const { bad, tin, tout } = c;
+    if (!weightedChecks(op, c)) return;
+    if (shapeSize(tin.shape) !== op.inChannels) bad(`input has ${shapeSize(tin.shape)} values, op takes ${op.inChannels}`);
+    if (tout.shape.length !== 1 || tout.shape[0] !== op.outChannels) bad(`output shape [${tout.shape}], expected [${op.outChannels}]`);
+  },
+  avgpool1d: poolChecks,
+  maxpool1d: poolChecks,
+  global_avgpool: (op, c) => {
+    const { bad, tout, si, so } = c;
+    if (!poolingChecks(op, c)) return;
+    if (shapeSize(tout.shape) !== si.c || so.c !== si.c) bad(`output shape [${tout.shape}], expected [${si.c}]`);
+  },
+  add: (op, c) => {
+    const { bad, tin, tout } = c;
+    const t2 = c.model.tensors[op.input2];
+    if (tin.shape.join() !== t2.shape.join() || tin.shape.join() !== tout.shape.join()) bad(`shapes differ: [${tin.shape}] + [${t2.shape}] -> [${tout.shape}]`);
+    if (!isInt(op.leftShift, 0, 22)) bad(`leftShift ${op.leftShift} not in [0, 22]`);
+    for (const [mName, sName] of [['input1Multiplier', 'input1Shift'], ['input2Multiplier', 'input2Shift'], ['outputMultiplier', 'outputShift']] as const) {
+      const m = op[mName];
+      const s = op[sName];
+      if (!(m === 0 || isInt(m, 1 << 30, 0x7fffffff))) bad(`${mName} ${m} not 0 and not in [2^30, 2^31 - 1]`);
+      if (!isInt(s, -31, 0)) bad(`${sName} ${s} not in [-31, 0] (TFLite's multipliers smaller than one)`);
+    }
+  },
+} satisfies OpTable<[OpCheck], void>;
+
 /**
  * Every problem found, as readable sentences (empty when the model is valid). `generatedEmpty`: a
  * deployable's view, where generated pointwise ops carry no arrays (synthesis fills them at load).
@@ -74,84 +181,20 @@ export function intModelProblems(model: IntModel, opts: { generatedEmpty?: boole
     if (typeof op.name !== 'string' || op.name === '') bad(w, 'name is not a non-empty string');
     if (names.has(op.name)) bad(w, 'duplicate op name');
     names.add(op.name);
-    const inputs = op.kind === 'add' ? [op.input, op.input2] : [op.input];
     let idsOk = true;
-    for (const id of inputs) {
+    for (const id of opInputs(op)) {
       if (!validId(id)) { bad(w, `input id ${id} is not a tensor id`); idsOk = false; } else if (!defined.has(id)) bad(w, `input tensor ${id} is not produced by an earlier op`);
     }
     if (!validId(op.output)) { bad(w, `output id ${op.output} is not a tensor id`); idsOk = false; } else if (defined.has(op.output)) bad(w, `output tensor ${op.output} is already defined (tensors are assigned once)`);
     if (!idsOk) continue;
     defined.add(op.output);
     if (!isInt(op.actMin, -128, 127) || !isInt(op.actMax, -128, 127) || op.actMin > op.actMax) bad(w, `act range [${op.actMin}, ${op.actMax}] invalid`);
+    // an op is checked by its kind; a kind this table does not know, or a weighted kind without
+    // weights (or the reverse), is not an op
+    if (!isOpKind(op.kind) || isWeightedKind(op.kind) !== ('weights' in op)) { bad(w, `unknown op kind "${(op as { kind: string }).kind}"`); continue; }
     const tin = model.tensors[op.input];
     const tout = model.tensors[op.output];
-    const si = seqShape(tin.shape);
-    const so = seqShape(tout.shape);
-
-    if ('weights' in op) {
-      const cout = op.outChannels;
-      const cin = op.inChannels;
-      if (!isInt(cin, 1, 1 << 24) || !isInt(cout, 1, 1 << 24)) { bad(w, `channels ${cin} -> ${cout} invalid`); continue; }
-      const skipArrays = opts.generatedEmpty === true && op.kind === 'pwconv1d' && op.source === 'generated';
-      const wantW = op.kind === 'conv1d' ? cout * op.kernelSize * cin : op.kind === 'dwconv1d' ? op.kernelSize * cin : cout * cin;
-      if (!skipArrays && op.weights.length !== wantW) bad(w, `weights have ${op.weights.length} values, expected ${wantW}`);
-      for (let i = 0; i < op.weights.length; i++) if (op.weights[i] === -128) { bad(w, `weight ${i} is -128 (symmetric weights are in [-127, 127])`); break; }
-      for (const [field, arr] of skipArrays ? [] : [['bias', op.bias], ['multiplier', op.requant.multiplier], ['shift', op.requant.shift], ['weightScales', op.weightScales]] as const) {
-        if (arr.length !== cout) bad(w, `${field} has ${arr.length} entries, expected ${cout}`);
-      }
-      if (op.bias.length === cout && op.requant.multiplier.length === cout && op.requant.shift.length === cout) {
-        for (let c = 0; c < cout; c++) {
-          const m = op.requant.multiplier[c];
-          const s = op.requant.shift[c];
-          if (!(m === 0 || m >= 1 << 30)) bad(w, `channel ${c}: multiplier ${m} not 0 and not in [2^30, 2^31 - 1]`);
-          if (!isInt(s, -31, 30)) bad(w, `channel ${c}: shift ${s} not in [-31, 30]`);
-          const bound = accumulatorBound(op, c);
-          if (bound >= TWO_POW_31) bad(w, `channel ${c}: accumulator bound ${tapsPerOutput(op)} * 127 * 255 + |bias| = ${bound} reaches 2^31`);
-          else if (s > 0 && bound * 2 ** s >= TWO_POW_31) bad(w, `channel ${c}: accumulator bound ${bound} * 2^${s} (left shift) reaches 2^31`);
-        }
-      }
-      if (op.kind === 'conv1d' || op.kind === 'dwconv1d') {
-        if (!isInt(op.kernelSize, 1, 1 << 16) || !isInt(op.stride, 1, 1 << 16) || !isInt(op.dilation, 1, 1 << 16) || !isInt(op.padBefore, 0, 1 << 16) || !isInt(op.padAfter, 0, 1 << 16)) { bad(w, 'kernel size / stride / dilation / padding invalid'); continue; }
-        if (tin.shape.length !== 2 || tout.shape.length !== 2) { bad(w, 'input and output must be [L, C]'); continue; }
-        const ol = outputLength(si.l, op.kernelSize, op.stride, op.dilation, op.padBefore, op.padAfter);
-        if (si.c !== cin) bad(w, `input has ${si.c} channels, op takes ${cin}`);
-        if (op.kind === 'dwconv1d' && cin !== cout) bad(w, `depthwise op must keep channels (${cin} -> ${cout})`);
-        if (so.l !== ol || so.c !== cout) bad(w, `output shape [${tout.shape}], expected [${ol}, ${cout}]`);
-      } else if (op.kind === 'pwconv1d') {
-        if (tin.shape.length !== 2 || tout.shape.length !== 2) { bad(w, 'input and output must be [L, C]'); continue; }
-        if (si.c !== cin) bad(w, `input has ${si.c} channels, op takes ${cin}`);
-        if (so.l !== si.l || so.c !== cout) bad(w, `output shape [${tout.shape}], expected [${si.l}, ${cout}]`);
-        if (op.source === 'generated' && !isInt(op.generatedIndex, 0, 1 << 20)) bad(w, `generated op without a valid generatedIndex`);
-      } else {
-        if (shapeSize(tin.shape) !== cin) bad(w, `input has ${shapeSize(tin.shape)} values, op takes ${cin}`);
-        if (tout.shape.length !== 1 || tout.shape[0] !== cout) bad(w, `output shape [${tout.shape}], expected [${cout}]`);
-      }
-    } else if (op.kind === 'avgpool1d' || op.kind === 'maxpool1d' || op.kind === 'global_avgpool') {
-      if (tin.scale !== tout.scale || tin.zeroPoint !== tout.zeroPoint) bad(w, 'pooling input and output must share scale and zero point');
-      if (tin.shape.length !== 2) { bad(w, 'input must be [L, C]'); continue; }
-      if (op.kind === 'global_avgpool') {
-        if (shapeSize(tout.shape) !== si.c || so.c !== si.c) bad(w, `output shape [${tout.shape}], expected [${si.c}]`);
-        continue;
-      }
-      if (!isInt(op.poolSize, 1, 1 << 16) || !isInt(op.stride, 1, 1 << 16) || !isInt(op.padBefore, 0, 1 << 16) || !isInt(op.padAfter, 0, 1 << 16)) { bad(w, 'pool size / stride / padding invalid'); continue; }
-      const ol = outputLength(si.l, op.poolSize, op.stride, 1, op.padBefore, op.padAfter);
-      if (ol < 1) { bad(w, 'output length < 1'); continue; }
-      if (tout.shape.length !== 2 || so.l !== ol || so.c !== si.c) bad(w, `output shape [${tout.shape}], expected [${ol}, ${si.c}]`);
-      const lastStart = (ol - 1) * op.stride - op.padBefore;
-      if (op.padBefore >= op.poolSize || lastStart >= si.l) bad(w, 'a pooling window covers only padding');
-    } else if (op.kind === 'add') {
-      const t2 = model.tensors[op.input2];
-      if (tin.shape.join() !== t2.shape.join() || tin.shape.join() !== tout.shape.join()) bad(w, `shapes differ: [${tin.shape}] + [${t2.shape}] -> [${tout.shape}]`);
-      if (!isInt(op.leftShift, 0, 22)) bad(w, `leftShift ${op.leftShift} not in [0, 22]`);
-      for (const [mName, sName] of [['input1Multiplier', 'input1Shift'], ['input2Multiplier', 'input2Shift'], ['outputMultiplier', 'outputShift']] as const) {
-        const m = op[mName];
-        const s = op[sName];
-        if (!(m === 0 || isInt(m, 1 << 30, 0x7fffffff))) bad(w, `${mName} ${m} not 0 and not in [2^30, 2^31 - 1]`);
-        if (!isInt(s, -31, 0)) bad(w, `${sName} ${s} not in [-31, 0] (TFLite's multipliers smaller than one)`);
-      }
-    } else {
-      bad(w, `unknown op kind "${(op as { kind: string }).kind}"`);
-    }
+    dispatch(OP_CHECKS, op, { model, bad: (what) => bad(w, what), tin, tout, si: seqShape(tin.shape), so: seqShape(tout.shape), generatedEmpty: opts.generatedEmpty === true });
   }
   if (!defined.has(model.outputId)) bad('model', `output tensor ${model.outputId} is never produced`);
   return problems;

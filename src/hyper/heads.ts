@@ -1,0 +1,79 @@
+/**
+ * Generator head families and gain modes as tables (config.ts, "Family"): what each one stores,
+ * how its core head becomes the r x r core S, its name in sweep ids and its C constant
+ * (src/codegen/c/htpw_synthesis.h; test/hyper/heads.test.ts checks the header's values equal
+ * these). A new head family or gain mode is a row here; the compiler then names every table that
+ * lacks it (`satisfies Record<HeadDesign, …>` / `Record<GainMode, …>`). CONTRIBUTING.md lists the
+ * rest of the path (generator_float, fit, synthesis, the C synthesis, SYNTHESIS.md).
+ */
+
+import type { GainMode, HeadDesign } from './config.ts';
+
+export interface HeadFamily {
+  /** outputs of the core head at rank r */
+  coreOutputs(rank: number): number;
+  /** the r x r core S (row-major, `S` zero on entry) from the core head's outputs `c` */
+  fillCore(c: ArrayLike<number>, rank: number, S: { [i: number]: number }): void;
+  /** appended to a sweep id (sweep.ts) */
+  idSuffix: string;
+  /** the C constant of htpw_synthesis.h and its value */
+  cName: string;
+  cValue: number;
+}
+
+export const HEADS = {
+  // S_l = H_S h_l + b_S, an r x r core
+  'shared-basis': {
+    coreOutputs: (r) => r * r,
+    fillCore: (c, r, S) => {
+      for (let i = 0; i < r * r; i++) S[i] = c[i];
+    },
+    idSuffix: '',
+    cName: 'HTPW_HEAD_SHARED_BASIS',
+    cValue: 0,
+  },
+  // c_l = H_S h_l + b_S, r coefficients over r shared rank-1 factors: S_l = diag(c_l)
+  'basis-coeff': {
+    coreOutputs: (r) => r,
+    fillCore: (c, r, S) => {
+      for (let a = 0; a < r; a++) S[a * r + a] = c[a];
+    },
+    idSuffix: '-coeff',
+    cName: 'HTPW_HEAD_BASIS_COEFF',
+    cValue: 1,
+  },
+} satisfies Record<HeadDesign, HeadFamily>;
+
+export interface GainModeSpec {
+  /** a [C_out] gain vector per generated layer, stored at gainBits */
+  storedPerLayer: boolean;
+  /** a gain head (C_max outputs) in each generator instance */
+  gainHead: boolean;
+  /** appended to a sweep id (sweep.ts) */
+  idSuffix: string;
+  cName: string;
+  cValue: number;
+}
+
+export const GAIN_MODES = {
+  stored: { storedPerLayer: true, gainHead: false, idSuffix: '', cName: 'HTPW_GAINS_STORED', cValue: 0 },
+  generated: { storedPerLayer: false, gainHead: true, idSuffix: '-ggenerated', cName: 'HTPW_GAINS_GENERATED', cValue: 1 },
+  none: { storedPerLayer: false, gainHead: false, idSuffix: '-gnone', cName: 'HTPW_GAINS_NONE', cValue: 2 },
+} satisfies Record<GainMode, GainModeSpec>;
+
+export const HEAD_DESIGNS = Object.keys(HEADS) as HeadDesign[];
+export const GAIN_MODE_NAMES = Object.keys(GAIN_MODES) as GainMode[];
+
+export function isHeadDesign(x: unknown): x is HeadDesign {
+  return typeof x === 'string' && Object.hasOwn(HEADS, x);
+}
+
+export function isGainMode(x: unknown): x is GainMode {
+  return typeof x === 'string' && Object.hasOwn(GAIN_MODES, x);
+}
+
+/** 'a', 'b' or 'c': the names of a table, for messages. */
+export function quotedChoices(names: readonly string[]): string {
+  const q = names.map((n) => `'${n}'`);
+  return q.length > 1 ? `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}` : q.join('');
+}
