@@ -11,7 +11,8 @@
 import { record, timeMs, writeResults, type BenchRecord } from './lib/harness.ts';
 import { Rng } from '../src/core/rng.ts';
 import { setKernelSet } from '../src/core/wasm/index.ts';
-import { pwconv1dS8, pwconv1dS8Fast } from '../src/quant/kernels/pwconv1d_s8.ts';
+import { pwconv1dS8 } from '../src/quant/kernels/pwconv1d_s8.ts';
+import { pwconv1dS8Fast } from '../src/quant/kernels/pwconv1d_s8_fast.ts';
 import { pwconv1dS8Simd } from '../src/quant/kernels/pwconv1d_s8_simd.ts';
 import { simulate, simulateBatch } from '../src/quant/simulator.ts';
 import { randomInput, randomIntModel } from '../src/quant/testing/random_model.ts';

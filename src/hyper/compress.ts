@@ -30,8 +30,9 @@ import { DepthwiseConv1d } from '../nn/layers.ts';
 import type { TrainConfig, TrainData } from '../nn/trainer.ts';
 import { calibrate, type ActivationRanges, type CalibrateOptions } from '../quant/calibrate.ts';
 import { convertToIntModel } from '../quant/convert.ts';
-import type { IntModel, PwConv1dOp, RoundingMode } from '../quant/int_model.ts';
+import type { IntModel, RoundingMode } from '../quant/int_model.ts';
 import { quantizeValue } from '../quant/quantize.ts';
+import type { Calibration } from '../quant/calibrate.ts';
 import { isGenerated } from '../quant/op_kinds.ts';
 import { simulateBatch } from '../quant/simulator.ts';
 import { ArgumentError } from '../util/errors.ts';
@@ -39,12 +40,6 @@ import { factorizePw } from './ablations.ts';
 import { buildDeployable, deployableFromIntModel, markGenerated, type Deployable, synthesize } from './deployable.ts';
 import { HyperModel, LowRankModel } from './hyper_model.ts';
 import { quantizeGenerator } from './stored.ts';
-
-export interface CalibrationData {
-  /** [N, L, C] float examples */
-  x: Float32Array;
-  shape: [number, number, number];
-}
 
 export type BnFold = 'gains' | 'next-layer';
 
@@ -102,7 +97,7 @@ export function pushBnScaleForward(model: HyperModel): void {
 }
 
 /** Compress a trained HyperModel (see the file comment). The model itself is not modified. */
-export function compressToDeployable(model: HyperModel, calib: CalibrationData, opts: CompressOptions = {}): CompressResult {
+export function compressToDeployable(model: HyperModel, calib: Calibration, opts: CompressOptions = {}): CompressResult {
   const m = model.clone();
   m.eval();
   m.setFakeQuant(false);
@@ -131,7 +126,7 @@ export function compressToDeployable(model: HyperModel, calib: CalibrationData, 
  * it), `qatFineTune` of src/quant with the generated weights supplied through `weightFor`, then
  * compressToDeployable with the ranges QAT tracked.
  */
-export async function qatCompress(model: HyperModel, data: TrainData, calib: CalibrationData, opts: CompressOptions & { epochs?: number; lr?: number; batchSize?: number; train?: Partial<TrainConfig> } = {}): Promise<CompressResult> {
+export async function qatCompress(model: HyperModel, data: TrainData, calib: Calibration, opts: CompressOptions & { epochs?: number; lr?: number; batchSize?: number; train?: Partial<TrainConfig> } = {}): Promise<CompressResult> {
   const { qatFineTune } = await import('../quant/qat.ts');
   model.setFakeQuant(true);
   try {
@@ -154,7 +149,7 @@ export async function qatCompress(model: HyperModel, data: TrainData, calib: Cal
  * kernel is exact up to float rounding. The intermediate tensor's scale is calibrated on the
  * first calibration example.
  */
-export function compressLowRank(model: LowRankModel, calib: CalibrationData, opts: Omit<CompressOptions, 'bnFold'> = {}): { deployable: Deployable; intModel: IntModel; ranges: ActivationRanges } {
+export function compressLowRank(model: LowRankModel, calib: Calibration, opts: Omit<CompressOptions, 'bnFold'> = {}): { deployable: Deployable; intModel: IntModel; ranges: ActivationRanges } {
   const wasTraining = model.training;
   model.eval();
   try {

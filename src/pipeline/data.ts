@@ -27,7 +27,7 @@ import { loadPtbxl } from '../data/ptbxl/load.ts';
 import { Rng } from '../core/rng.ts';
 import { withRrChannels } from '../nn/features.ts';
 import { ArgumentError, FormatError } from '../util/errors.ts';
-import type { Calibration } from './stages.ts';
+import type { Calibration } from '../quant/calibrate.ts';
 
 export const TASKS = ['mitbih-aami', 'mitbih-aami5', 'mitbih-binary', 'kws12', 'apnea', 'apnea-5min', 'ptbxl', 'ptbxl-lead2'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -134,11 +134,21 @@ export function calibrationOf(ds: Dataset, n = 512, seed = 0): Calibration {
   const train = splitIndices(ds, 'train');
   const idx = Array.from(train);
   new Rng(seed).shuffle(idx);
-  const pick = idx.slice(0, Math.min(n, idx.length)).sort((a, b) => a - b);
+  return examplesOf(ds, idx.slice(0, Math.min(n, idx.length)).sort((a, b) => a - b));
+}
+
+/** At most `max` of `indices`, evenly spaced (index floor(i * length / n)): the CLI's calibration sample. */
+export function evenCalibration(ds: Dataset, indices: ArrayLike<number>, max: number): Calibration {
+  const n = Math.min(max, indices.length);
+  return examplesOf(ds, Array.from({ length: n }, (_, i) => indices[Math.floor((i * indices.length) / n)]));
+}
+
+/** The examples `picks` of a dataset, in that order, as calibration data. */
+function examplesOf(ds: Dataset, picks: number[]): Calibration {
   const [, L, C] = ds.shape;
-  const x = new Float32Array(pick.length * L * C);
-  pick.forEach((s, i) => x.set(ds.x.subarray(s * L * C, (s + 1) * L * C), i * L * C));
-  return { x, shape: [pick.length, L, C] };
+  const x = new Float32Array(picks.length * L * C);
+  picks.forEach((s, i) => x.set(ds.x.subarray(s * L * C, (s + 1) * L * C), i * L * C));
+  return { x, shape: [picks.length, L, C] };
 }
 
 /** Counts per split and class, for progress lines and reports. */

@@ -17,8 +17,4 @@ export { convertToIntModel } from '../quant/convert.ts';
 export { buildHyperModel, buildLowRankModel, trainHyperModel, HyperModel, LowRankModel } from '../hyper/hyper_model.ts';
 export { compressToDeployable, qatCompress, compressLowRank } from '../hyper/compress.ts';
 
-/** Calibration examples [n, L, C]. */
-export interface Calibration {
-  x: Float32Array;
-  shape: [number, number, number];
-}
+export type { Calibration } from '../quant/calibrate.ts';

@@ -36,6 +36,12 @@ export interface CalibrateOptions {
 const HIST_BINS = 2048;
 
 /** Calibrate activation ranges on x [N, L, C]. */
+/** Calibration examples: [n, L, C] float inputs (PTQ ranges, synthesis and compression calibration). */
+export interface Calibration {
+  x: Float32Array;
+  shape: [number, number, number];
+}
+
 export function calibrate(model: DescribedModel, x: Float32Array, shape: [number, number, number], opts: CalibrateOptions = {}): ActivationRanges {
   const method = opts.method ?? 'minmax';
   const batchSize = opts.batchSize ?? 256;

@@ -4,7 +4,7 @@
  */
 
 import type { DescribedModel } from './bn_fold.ts';
-import { calibrate, type ActivationRanges, type CalibrateOptions } from './calibrate.ts';
+import { calibrate, type ActivationRanges, type Calibration, type CalibrateOptions } from './calibrate.ts';
 import { convertToIntModel } from './convert.ts';
 import type { IntModel, IntModelMeta, RoundingMode } from './int_model.ts';
 
@@ -18,7 +18,7 @@ export interface PtqOptions {
   meta?: IntModelMeta;
 }
 
-export function ptq(model: DescribedModel, calib: { x: Float32Array; shape: [number, number, number] }, opts: PtqOptions = {}): { intModel: IntModel; ranges: ActivationRanges } {
+export function ptq(model: DescribedModel, calib: Calibration, opts: PtqOptions = {}): { intModel: IntModel; ranges: ActivationRanges } {
   const ranges = calibrate(model, calib.x, calib.shape, { method: opts.method, percentile: opts.percentile, batchSize: opts.batchSize, weightOverrides: opts.weightOverrides });
   const intModel = convertToIntModel(model, ranges, {
     name: opts.name, rounding: opts.rounding, weightOverrides: opts.weightOverrides,

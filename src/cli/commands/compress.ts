@@ -1,8 +1,8 @@
 import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
-import { loadTask, taskOfFlag } from '../../pipeline/data.ts';
+import { evenCalibration, loadTask, taskOfFlag } from '../../pipeline/data.ts';
 import { splitIndices } from '../../data/dataset.ts';
 import { accountBytes, formatByteTable } from '../../hyper/bytes.ts';
-import { compressLowRank, compressToDeployable, type CalibrationData } from '../../hyper/compress.ts';
+import { compressLowRank, compressToDeployable } from '../../hyper/compress.ts';
 import { writeDeployable } from '../../hyper/deployable_io.ts';
 import { HyperModel, loadHyperModel } from '../../hyper/hyper_model.ts';
 
@@ -43,16 +43,7 @@ export const compressCommand: Command = {
       if (k.dz !== dz || k.dh !== dh || k.rank !== r) throw new UsageError(`checkpoint knobs are ${k.dz},${k.dh},${k.rank}, not ${knobs}`);
     }
     const ds = loadTask(task, dir);
-    const [, L, C] = ds.shape;
-    const row = L * C;
-    const train = splitIndices(ds, 'train');
-    const n = Math.min(numberFlag(p, 'calib', 1024)!, train.length);
-    const x = new Float32Array(n * row);
-    for (let i = 0; i < n; i++) {
-      const s = train[Math.floor((i * train.length) / n)];
-      x.set(ds.x.subarray(s * row, (s + 1) * row), i * row);
-    }
-    const calib: CalibrationData = { x, shape: [n, L, C] };
+    const calib = evenCalibration(ds, splitIndices(ds, 'train'), numberFlag(p, 'calib', 1024)!);
     const name = stringFlag(p, 'name');
     const { deployable } = model instanceof HyperModel ? compressToDeployable(model, calib, { rounding, name }) : compressLowRank(model, calib, { rounding, name });
     writeDeployable(out, deployable);

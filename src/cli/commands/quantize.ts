@@ -1,10 +1,10 @@
 import { FormatError } from '../../util/errors.ts';
 import { existsSync } from 'node:fs';
-import { splitIndices, type Dataset } from '../../data/dataset.ts';
+import { splitIndices } from '../../data/dataset.ts';
 import { argmaxRows, predictLogits } from '../../nn/batch.ts';
 import { loadModel } from '../../nn/checkpoint.ts';
 import { trainDataOf, validationScore } from '../../nn/trainer.ts';
-import { loadTask, taskOfFlag } from '../../pipeline/data.ts';
+import { evenCalibration, loadTask, taskOfFlag } from '../../pipeline/data.ts';
 import { modelScores } from '../../pipeline/evaluate.ts';
 import { convertToIntModel } from '../../quant/convert.ts';
 import type { IntModel, RoundingMode } from '../../quant/int_model.ts';
@@ -41,17 +41,6 @@ options:
   --rr                     the checkpoint was trained with the 6 RR channels (default: read from the
                            checkpoint's meta.extra.rrChannels; MIT-BIH checkpoints without it: with)
   --quiet                  no progress output`;
-
-function subset(ds: Dataset, idx: Int32Array, max: number): { x: Float32Array; shape: [number, number, number] } {
-  const n = Math.min(max, idx.length);
-  const row = ds.shape[1] * ds.shape[2];
-  const x = new Float32Array(n * row);
-  for (let i = 0; i < n; i++) {
-    const s = idx[Math.floor((i * idx.length) / n)];
-    x.set(ds.x.subarray(s * row, (s + 1) * row), i * row);
-  }
-  return { x, shape: [n, ds.shape[1], ds.shape[2]] };
-}
 
 function decisions(logits: Float32Array, k: number, multi: boolean): Int32Array {
   if (!multi) return argmaxRows(logits, k);
@@ -108,7 +97,7 @@ export const quantizeCommand: Command = {
     const meta = { task: ds.name, classes: ds.classes, source: ckpt, method };
     let im: IntModel;
     if (method === 'ptq') {
-      im = ptq(model, subset(ds, train, numberFlag(p, 'calib-examples', 4096)!), { method: calib, percentile: numberFlag(p, 'percentile'), rounding, name: `${ds.name}-ptq`, meta }).intModel;
+      im = ptq(model, evenCalibration(ds, train, numberFlag(p, 'calib-examples', 4096)!), { method: calib, percentile: numberFlag(p, 'percentile'), rounding, name: `${ds.name}-ptq`, meta }).intModel;
     } else {
       const res = await qatFineTune(model, td, {
         epochs: numberFlag(p, 'epochs', 3)!, lr: numberFlag(p, 'lr', 5e-4)!, outDir: stringFlag(p, 'qat-dir'), quiet, rounding,

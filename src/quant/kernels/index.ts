@@ -1,7 +1,8 @@
 export * from './types.ts';
 export { conv1dS8 } from './conv1d_s8.ts';
 export { dwconv1dS8 } from './dwconv1d_s8.ts';
-export { pwconv1dS8, pwconv1dS8Fast, gemmS8Raw } from './pwconv1d_s8.ts';
+export { pwconv1dS8 } from './pwconv1d_s8.ts';
+export { pwconv1dS8Fast, gemmS8Raw } from './pwconv1d_s8_fast.ts';
 export { fullyConnectedS8 } from './fully_connected_s8.ts';
 export { avgpool1dS8 } from './avgpool1d_s8.ts';
 export { maxpool1dS8 } from './maxpool1d_s8.ts';

@@ -10,7 +10,7 @@ import { dwconv1dS8 } from './dwconv1d_s8.ts';
 import { dwconv1dS8Simd } from './dwconv1d_s8_simd.ts';
 import { fullyConnectedS8 } from './fully_connected_s8.ts';
 import { fullyConnectedS8Simd } from './fully_connected_s8_simd.ts';
-import { pwconv1dS8Fast } from './pwconv1d_s8.ts';
+import { pwconv1dS8Fast } from './pwconv1d_s8_fast.ts';
 import { pwconv1dS8Simd } from './pwconv1d_s8_simd.ts';
 
 export interface S8KernelTable {
