@@ -1,5 +1,5 @@
 /**
- * hypertinypw: the library API. The objects of the end-to-end path (../shared/ARCHITECTURE.md),
+ * hypertinypw: the library API. The objects of the end-to-end path (docs/ARCHITECTURE.md),
  * one hand-over per step, and the pipeline that strings them together:
  *
  *   Dataset ──train──▶ SeparableCnn (+ checkpoint) ──ptq / qatFineTune──▶ IntModel

@@ -1,6 +1,6 @@
 /**
  * The object every dataset pipeline hands to training and evaluation
- * (see ../shared/ARCHITECTURE.md): examples as one Float32Array in [N, L, C] channels-last
+ * (see docs/ARCHITECTURE.md): examples as one Float32Array in [N, L, C] channels-last
  * layout, labels, the split each example belongs to, and provenance.
  */
 

@@ -19,7 +19,7 @@ import { FormatError } from '../util/errors.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-/** Variants every Pareto plot carries (METHOD.md "Baselines"), in legend order; others are allowed. */
+/** Variants every Pareto plot carries (docs/METHOD.md "Baselines"), in legend order; others are allowed. */
 export const KNOWN_VARIANTS = ['float-large', 'int8-large', 'pw-int8', 'pw-lowrank', 'pw-4bit', 'hypertinypw'] as const;
 export type KnownVariant = (typeof KNOWN_VARIANTS)[number];
 

@@ -1,5 +1,5 @@
 /**
- * Ablation formats on the same code path (METHOD.md, "Baselines every Pareto plot carries"):
+ * Ablation formats on the same code path (docs/METHOD.md, "Baselines every Pareto plot carries"):
  * - all PW stored INT8: the plain IntModel (`deployableFromIntModel(model)`);
  * - PW stored as INT8 rank-r factors, run as two skinny pointwise layers (`factorizePw`);
  * - PW stored at 4 bits, packed nibbles unpacked to INT8 at load (`quantizePwTo4Bit` +

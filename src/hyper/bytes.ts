@@ -1,5 +1,5 @@
 /**
- * TinyML-faithful packed-byte accounting (METHOD.md, "Byte accounting"). Every number is
+ * TinyML-faithful packed-byte accounting (docs/METHOD.md, "Byte accounting"). Every number is
  * computed from the deployable's own shapes and bit widths; nothing is a constant or a ratio.
  *
  * Flash (bytes of the parameter sections of SYNTHESIS.md section 6; the test asserts

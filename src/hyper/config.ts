@@ -1,5 +1,5 @@
 /**
- * HyperTinyPW generator configuration: the knobs of the generator family (METHOD.md, "The
+ * HyperTinyPW generator configuration: the knobs of the generator family (docs/METHOD.md, "The
  * generator family") plus the shapes of the layers it generates.
  *
  * Family (every generated layer l, C_out x C_in, sliced from a C_max basis):
@@ -83,7 +83,7 @@ const BASE: Omit<GeneratorKnobs, 'dz' | 'dh' | 'rank'> = {
   generated: 'all-but-first',
 };
 
-/** Defaults of METHOD.md: (dz, dh, r) = (4, 12, 3) for MIT-BIH, (6, 16, 4) for Apnea-ECG / PTB-XL. */
+/** Defaults of docs/METHOD.md: (dz, dh, r) = (4, 12, 3) for MIT-BIH, (6, 16, 4) for Apnea-ECG / PTB-XL. */
 export const DEFAULT_KNOBS: Record<'mitbih' | 'apnea' | 'ptbxl', GeneratorKnobs> = {
   mitbih: { ...BASE, dz: 4, dh: 12, rank: 3 },
   apnea: { ...BASE, dz: 6, dh: 16, rank: 4 },

@@ -2,7 +2,7 @@
  * The integer helpers of HyperTinyPW synthesis (SYNTHESIS.md, "Integer helpers"), exact in
  * JavaScript: 64-bit intermediates use BigInt, everything else stays below 2^53.
  * Host-side float -> integer conversions (QuantizeMultiplier, frexp) come from
- * src/quant/fixed_point.ts; the device-side helpers below are this room's own because their
+ * src/quant/fixed_point.ts; the device-side helpers below are this folder's own because their
  * saturation and rounding rules are part of the synthesis spec.
  */
 
@@ -23,7 +23,7 @@ export function bitLengthBig(x: bigint): number {
 }
 
 /**
- * requant16(acc, m, s): TFLite single-rounding MultiplyByQuantizedMultiplier, saturated to int32:
+ * requantSat(acc, m, s): TFLite single-rounding MultiplyByQuantizedMultiplier, saturated to int32:
  *   m == 0 -> 0; total = 31 - s (s in [-31, 30]); y = (acc * m + 2^(total-1)) >> total
  *   (int64 product, arithmetic shift = floor), then saturate y to [INT32_MIN, INT32_MAX].
  */

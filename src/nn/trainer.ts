@@ -196,7 +196,7 @@ export interface TrainResult {
   bestState: Map<string, Float32Array>;
 }
 
-interface Progress_ {
+interface TrainProgress {
   epoch: number;
   batch: number;
   step: number;
@@ -256,7 +256,7 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
   const rng = new Rng(cfg.seed);
   let perm: Int32Array | null = null;
   let bestState = model.stateDict();
-  const st: Progress_ = {
+  const st: TrainProgress = {
     epoch: 0, batch: 0, step: 0, rng: rng.getState(), bestScore: null, bestEpoch: -1, badEpochs: 0,
     history: [], done: false, stoppedEarly: false, lossSum: 0, lossCount: 0, epochSeconds: 0,
   };
@@ -277,11 +277,11 @@ async function trainUnlocked(opts: TrainOptions): Promise<TrainResult> {
       const saved = (ck.meta.train as { config?: Partial<TrainConfig> }).config ?? {};
       for (const k of ['batchSize', 'seed', 'sampler', 'epochSamples', 'epochs', 'workers', 'lr'] as const) {
         if (saved[k] !== undefined && JSON.stringify(saved[k]) !== JSON.stringify(cfg[k])) {
-          if (k === 'batchSize' && (ck.meta.train as Progress_).batch > 0) throw new ArgumentError('train', `cannot resume mid-epoch with batchSize ${cfg.batchSize}: the checkpoint used ${saved.batchSize}`);
+          if (k === 'batchSize' && (ck.meta.train as TrainProgress).batch > 0) throw new ArgumentError('train', `cannot resume mid-epoch with batchSize ${cfg.batchSize}: the checkpoint used ${saved.batchSize}`);
           note(`resume: ${k} is ${JSON.stringify(cfg[k])}, the checkpoint's run used ${JSON.stringify(saved[k])}; the result will differ from an uninterrupted run`);
         }
       }
-      Object.assign(st, ck.meta.train as Progress_);
+      Object.assign(st, ck.meta.train as TrainProgress);
       rng.setState(st.rng.map((v) => (v === null ? NaN : v)));
       perm = ck.perm;
       if (st.batch > 0 && perm === null) throw new FormatError(ck.path, 'mid-epoch checkpoint without the epoch order');
@@ -418,7 +418,7 @@ function writeLog(path: string, history: EpochLog[]): void {
  * (1-based) is returned for best.ckpt to be rewritten. Mid-epoch, selection restarts: the end of
  * the current epoch becomes the best. Either way `note` says what was lost.
  */
-function rederiveBest(st: Progress_, why: string, note: (msg: string) => void): number | null {
+function rederiveBest(st: TrainProgress, why: string, note: (msg: string) => void): number | null {
   const lost = st.bestEpoch + 1;
   if (st.batch === 0 && st.epoch > 0 && st.history.length === st.epoch) {
     const epoch = st.epoch;

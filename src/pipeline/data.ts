@@ -31,6 +31,8 @@ import type { Calibration } from '../quant/calibrate.ts';
 
 export const TASKS = ['mitbih-aami', 'mitbih-aami5', 'mitbih-binary', 'kws12', 'apnea', 'apnea-5min', 'ptbxl', 'ptbxl-lead2'] as const;
 export type TaskName = (typeof TASKS)[number];
+type SmallPreset = 'small' | 'kws' | 'apnea' | 'ptbxl';
+type KnobBase = 'mitbih' | 'apnea' | 'ptbxl';
 
 /** Repository root (src/pipeline/../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,6 +42,71 @@ export const DEMO_MITDB = join(REPO_ROOT, 'data', 'demo', 'mitdb');
 export const SHARED_SPEECH = resolve(REPO_ROOT, '..', 'shared', 'data', 'speech-commands');
 export const SHARED_APNEA = resolve(REPO_ROOT, '..', 'shared', 'data', 'apnea-ecg');
 export const SHARED_PTBXL = resolve(REPO_ROOT, '..', 'shared', 'data', 'ptb-xl');
+
+/** What the pipeline needs of a task: one row per task (a new task is a row here, plus its reader). */
+interface TaskSpec {
+  /** nn preset of the small model (nn/models/separable_cnn.ts); the large one is largePresetOf */
+  smallPreset: SmallPreset;
+  /** DEFAULT_KNOBS family of the generator (hyper/config.ts) */
+  knobBase: KnobBase;
+  /** apnea: minutes of neighbouring context on each side of the labelled minute */
+  contextMinutes: number;
+  /** forward + backward cost of one example relative to an MIT-BIH beat (configs/README.md) */
+  exampleCost: number;
+  defaultDir(): { dir: string; demo: boolean };
+  load(dir: string, opts: LoadTaskOptions): Dataset;
+}
+
+function mitbihTask(task: 'aami' | 'aami5' | 'binary'): TaskSpec {
+  return {
+    smallPreset: 'small', knobBase: 'mitbih', contextMinutes: 0, exampleCost: 1,
+    defaultDir: () => (existsSync(join(SHARED_MITDB, '100.hea')) ? { dir: SHARED_MITDB, demo: false } : { dir: DEMO_MITDB, demo: true }),
+    load: (dir, opts) => {
+      const beats = loadMitbih({
+        dir, task, cacheDir: opts.cacheDir,
+        onRecord: opts.onProgress ? (r, d, t) => { if (d === t || d % 11 === 0) opts.onProgress!(`mitbih: record ${r} (${d}/${t})`); } : undefined,
+      });
+      return opts.rr === false ? beats : withRrChannels(beats);
+    },
+  };
+}
+
+function apneaTask(contextMinutes: number): TaskSpec {
+  return {
+    smallPreset: 'apnea', knobBase: 'apnea', contextMinutes, exampleCost: 6 * (2 * contextMinutes + 1),
+    defaultDir: () => ({ dir: SHARED_APNEA, demo: false }),
+    load: (dir, opts) => loadApnea({ dir, seed: 0, contextMinutes: opts.contextMinutes ?? contextMinutes, onRecord: opts.onProgress ? (r, d, t) => opts.onProgress!(`apnea-ecg: record ${r} (${d}/${t})`) : undefined }),
+  };
+}
+
+function ptbxlTask(leads?: string[]): TaskSpec {
+  return {
+    smallPreset: 'ptbxl', knobBase: 'ptbxl', contextMinutes: 0, exampleCost: 3,
+    defaultDir: () => ({ dir: SHARED_PTBXL, demo: false }),
+    load: (dir, opts) => loadPtbxl({
+      dir, ...(leads ? { leads } : {}),
+      onRecord: opts.onProgress ? (d, t) => { if (d === t || d % 1000 === 0) opts.onProgress!(`ptb-xl: ${d}/${t} records`); } : undefined,
+    }),
+  };
+}
+
+const TASK_TABLE = {
+  'mitbih-aami': mitbihTask('aami'),
+  'mitbih-aami5': mitbihTask('aami5'),
+  'mitbih-binary': mitbihTask('binary'),
+  kws12: {
+    smallPreset: 'kws', knobBase: 'apnea', contextMinutes: 0, exampleCost: 1,
+    defaultDir: () => ({ dir: SHARED_SPEECH, demo: false }),
+    load: (dir, opts) => loadSpeechCommands({
+      dir, seed: 0,
+      onProgress: opts.onProgress ? (d, t) => { if (d === t || d % 500 === 0) opts.onProgress!(`speech commands: ${d}/${t} clips`); } : undefined,
+    }),
+  },
+  apnea: apneaTask(0),
+  'apnea-5min': apneaTask(2),
+  ptbxl: ptbxlTask(),
+  'ptbxl-lead2': ptbxlTask(['II']),
+} satisfies Record<TaskName, TaskSpec>;
 
 export function checkTask(task: string): TaskName {
   if (!(TASKS as readonly string[]).includes(task)) throw new ArgumentError('task', `unknown task "${task}" (${TASKS.join(', ')})`);
@@ -54,8 +121,8 @@ export function taskOfFlag(name: string): TaskName {
 }
 
 /** The nn preset of a task's small model. */
-export function smallPresetOf(task: TaskName): 'small' | 'kws' | 'apnea' | 'ptbxl' {
-  return task === 'kws12' ? 'kws' : task.startsWith('apnea') ? 'apnea' : task.startsWith('ptbxl') ? 'ptbxl' : 'small';
+export function smallPresetOf(task: TaskName): SmallPreset {
+  return TASK_TABLE[task].smallPreset;
 }
 
 /** The nn preset of a task's large reference CNN (kws12 has none of its own: its sweep widens 'kws'). */
@@ -65,18 +132,18 @@ export function largePresetOf(task: TaskName): string {
 }
 
 /** The generator knobs family of a task (DEFAULT_KNOBS): MIT-BIH (4, 12, 3), the others (6, 16, 4). */
-export function knobBaseOf(task: TaskName): 'mitbih' | 'apnea' | 'ptbxl' {
-  return task.startsWith('mitbih') ? 'mitbih' : task.startsWith('ptbxl') ? 'ptbxl' : 'apnea';
+export function knobBaseOf(task: TaskName): KnobBase {
+  return TASK_TABLE[task].knobBase;
 }
 
 /** Minutes of neighbouring context on each side of the labelled minute of an Apnea-ECG task (0 for the others). */
 export function contextMinutesOf(task: TaskName): number {
-  return task === 'apnea-5min' ? 2 : 0;
+  return TASK_TABLE[task].contextMinutes;
 }
 
 /** Forward + backward cost of one example relative to an MIT-BIH beat (measured: configs/README.md), for run estimates. */
 export function exampleCostOf(task: TaskName): number {
-  return task.startsWith('apnea') ? 6 * (2 * contextMinutesOf(task) + 1) : task.startsWith('ptbxl') ? 3 : 1;
+  return TASK_TABLE[task].exampleCost;
 }
 
 /**
@@ -84,10 +151,7 @@ export function exampleCostOf(task: TaskName): number {
  * it exists, else the bundled demo; for kws12 ../shared/data/speech-commands.
  */
 export function defaultDataDir(task: TaskName): { dir: string; demo: boolean } {
-  if (task === 'kws12') return { dir: SHARED_SPEECH, demo: false };
-  if (task.startsWith('apnea')) return { dir: SHARED_APNEA, demo: false };
-  if (task === 'ptbxl' || task === 'ptbxl-lead2') return { dir: SHARED_PTBXL, demo: false };
-  return existsSync(join(SHARED_MITDB, '100.hea')) ? { dir: SHARED_MITDB, demo: false } : { dir: DEMO_MITDB, demo: true };
+  return TASK_TABLE[task].defaultDir();
 }
 
 export interface LoadTaskOptions {
@@ -99,34 +163,10 @@ export interface LoadTaskOptions {
   rr?: boolean;
 }
 
-/** The MIT-BIH loader's task of a pipeline task name. */
-function mitbihTaskOf(task: TaskName): 'aami' | 'aami5' | 'binary' {
-  return task === 'mitbih-aami' ? 'aami' : task === 'mitbih-aami5' ? 'aami5' : 'binary';
-}
-
 export function loadTask(task: TaskName, dir: string, opts: LoadTaskOptions = {}): Dataset {
   if (!existsSync(dir)) throw new FormatError(dir, 'no such data directory');
   if (opts.contextMinutes && !task.startsWith('apnea')) throw new ArgumentError('data', `context minutes apply to the apnea tasks only, not ${task}`);
-  if (task === 'kws12') {
-    return loadSpeechCommands({
-      dir, seed: 0,
-      onProgress: opts.onProgress ? (d, t) => { if (d === t || d % 500 === 0) opts.onProgress!(`speech commands: ${d}/${t} clips`); } : undefined,
-    });
-  }
-  if (task.startsWith('apnea')) {
-    return loadApnea({ dir, seed: 0, contextMinutes: opts.contextMinutes ?? contextMinutesOf(task), onRecord: opts.onProgress ? (r, d, t) => opts.onProgress!(`apnea-ecg: record ${r} (${d}/${t})`) : undefined });
-  }
-  if (task === 'ptbxl' || task === 'ptbxl-lead2') {
-    return loadPtbxl({
-      dir, ...(task === 'ptbxl-lead2' ? { leads: ['II'] } : {}),
-      onRecord: opts.onProgress ? (d, t) => { if (d === t || d % 1000 === 0) opts.onProgress!(`ptb-xl: ${d}/${t} records`); } : undefined,
-    });
-  }
-  const beats = loadMitbih({
-    dir, task: mitbihTaskOf(task), cacheDir: opts.cacheDir,
-    onRecord: opts.onProgress ? (r, d, t) => { if (d === t || d % 11 === 0) opts.onProgress!(`mitbih: record ${r} (${d}/${t})`); } : undefined,
-  });
-  return opts.rr === false ? beats : withRrChannels(beats);
+  return TASK_TABLE[task].load(dir, opts);
 }
 
 /** A seeded sample of at most n train examples, for PTQ / synthesis calibration. */

@@ -1,5 +1,5 @@
 /**
- * Evaluation the protocol's way (METHOD.md "Tasks and protocol"):
+ * Evaluation the protocol's way (docs/METHOD.md "Tasks and protocol"):
  *
  *   scores on val and test      float model: predictLogits; IntModel: quantizeInput ->
  *                               simulateBatch (the bit-exact MCU simulator) -> dequantizeOutput;

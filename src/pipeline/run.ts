@@ -49,7 +49,7 @@ export interface RunOptions {
   /** also train the large float CNN and evaluate it float and INT8 (default: true on the demo data) */
   large?: boolean;
   largeEpochs?: number;
-  /** generator knobs (default: METHOD.md's MIT-BIH (4, 12, 3); (6, 16, 4) for kws12, apnea, ptbxl) */
+  /** generator knobs (default: docs/METHOD.md's MIT-BIH (4, 12, 3); (6, 16, 4) for kws12, apnea, ptbxl) */
   knobs?: Partial<GeneratorKnobs>;
   /** small-model overrides (tests shrink the model) */
   modelOverrides?: Partial<SeparableCnnConfig>;

@@ -1,6 +1,6 @@
 /**
- * The stages the pipeline orchestrates, as the library rooms implement them (one place to see
- * which function of which room each pipeline step calls):
+ * The stages the pipeline orchestrates, as the library folders implement them (one place to see
+ * which function of which folder each pipeline step calls):
  *
  *   src/quant  ptq(model, calib) -> { intModel, ranges }                     (ptq.ts)
  *              qatFineTune(model, data, { epochs, lr, ... }) -> { qat, ranges } (qat.ts)

@@ -1,5 +1,5 @@
 /**
- * The task-specific lines a run prints and records beside macro-F1 (METHOD.md "Tasks and
+ * The task-specific lines a run prints and records beside macro-F1 (docs/METHOD.md "Tasks and
  * protocol"): macro-AUC for the multi-label PTB-XL tasks; for Apnea-ECG the per-record
  * diagnosis (apnea minutes per hour >= 5) of the test records, from the tuned-threshold minute
  * decisions.

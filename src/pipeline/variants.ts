@@ -1,5 +1,5 @@
 /**
- * The variants every Pareto plot carries (METHOD.md "Baselines every Pareto plot carries"), each
+ * The variants every Pareto plot carries (docs/METHOD.md "Baselines every Pareto plot carries"), each
  * built through the real pipeline and measured on what would be deployed:
  *
  *   float-large   ECG_LARGE (or the task's large preset) in float32: flash = 4 bytes per parameter,

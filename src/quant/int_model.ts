@@ -1,5 +1,5 @@
 /**
- * IntModel: the one integer description of a deployable network (see ../shared/ARCHITECTURE.md).
+ * IntModel: the one integer description of a deployable network (see docs/ARCHITECTURE.md).
  *
  * The simulator executes it, the C generator prints it, the byte accounting measures it.
  * Nothing downstream re-derives quantization parameters from floats: every integer the

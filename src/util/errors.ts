@@ -1,5 +1,5 @@
 /**
- * Typed errors shared across rooms. Each names what failed and where, so a user can act on
+ * Typed errors shared across the library. Each names what failed and where, so a user can act on
  * the message alone.
  */
 

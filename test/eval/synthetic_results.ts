@@ -1,6 +1,6 @@
 /**
  * A realistic synthetic sweep (made-up numbers of plausible size, not results): four tasks, every
- * baseline variant of METHOD.md, several HyperTinyPW and low-rank sizes, confusion matrices for the
+ * baseline variant of docs/METHOD.md, several HyperTinyPW and low-rank sizes, confusion matrices for the
  * single-label tasks, training curves, and flash/RAM split by category. Deterministic per seed.
  */
 
@@ -65,7 +65,7 @@ function variants(scale: number): VariantSpec[] {
       { dz: 4, dh: 12, r: 3, drop: 0.041 },
       { dz: 6, dh: 16, r: 4, drop: 0.021 },
       { dz: 8, dh: 24, r: 6, drop: 0.017 },
-      // the over-sized design of METHOD.md's cautionary note: linear heads of dh * r * (C_out + C_in)
+      // the over-sized design of docs/METHOD.md's cautionary note: linear heads of dh * r * (C_out + C_in)
       { dz: 8, dh: 32, r: 8, drop: 0.016, linearHeads: true },
     ].map((g: { dz: number; dh: number; r: number; drop: number; linearHeads?: boolean }) => ({
       variant: 'hypertinypw',

@@ -12,7 +12,7 @@ import { runCommand } from './run.ts';
 import { sweepCommand } from './sweep.ts';
 import { trainCommand } from './train.ts';
 
-/** Every subcommand, in the order `--help` lists them (the path of ARCHITECTURE.md). */
+/** Every subcommand, in the order `--help` lists them (the path of docs/ARCHITECTURE.md). */
 export const COMMANDS: Command[] = [
   runCommand,
   dataCommand,
