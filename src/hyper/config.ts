@@ -16,10 +16,9 @@
 
 import { ArgumentError } from '../util/errors.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
-import { GAIN_MODE_NAMES, HEAD_DESIGNS, HEADS, isGainMode, isHeadDesign, quotedChoices } from './heads.ts';
+import { GAIN_MODE_NAMES, HEAD_DESIGNS, HEADS, isGainMode, isHeadDesign, quotedChoices, type GainMode, type HeadDesign } from './heads.ts';
 
-export type HeadDesign = 'shared-basis' | 'basis-coeff';
-export type GainMode = 'stored' | 'generated' | 'none';
+export type { GainMode, HeadDesign } from './heads.ts';
 /** 'shared': one generator (trunk, heads, bases) for all generated layers (the method);
  * 'per-layer': one generator per generated layer (ablation: no cross-layer sharing). */
 export type Sharing = 'shared' | 'per-layer';

@@ -7,7 +7,10 @@
  * rest of the path (generator_float, fit, synthesis, the C synthesis, SYNTHESIS.md).
  */
 
-import type { GainMode, HeadDesign } from './config.ts';
+/** How the core head becomes S_l (config.ts, "Family"). */
+export type HeadDesign = 'shared-basis' | 'basis-coeff';
+/** Where the per-output-channel gains come from. */
+export type GainMode = 'stored' | 'generated' | 'none';
 
 export interface HeadFamily {
   /** outputs of the core head at rank r */
