@@ -23,6 +23,7 @@
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { simulate } from '../quant/simulator.ts';
 import { isDeployable, synthesize, type Deployable } from '../hyper/deployable.ts';
+import type { PwCacheMode } from '../hyper/cost.ts';
 import { commentText, foldedBias, sanitizeIdentifier, type KernelBackend } from './export_c.ts';
 
 export interface GoldenOptions {
@@ -34,6 +35,9 @@ export interface GoldenOptions {
   generator?: string;
   /** the backend of the exportC output checked: 'cmsis-nn' caches the TFLite bias itself, not the folded one */
   kernels?: KernelBackend;
+  /** the --pw-cache mode of the exportC output checked: 'none' has no cache, so its rows are
+   * checked one by one through <prefix>_generated_row */
+  pwCache?: PwCacheMode;
 }
 
 export interface GoldenCase {
@@ -147,7 +151,32 @@ export function goldenFiles(input: Deployable | IntModel, inputs: Int8Array[], o
     ) + '\n',
   );
   const checkKernels = fromDeployable && generated.length > 0;
-  const kernelCheck = checkKernels
+  const maxCin = Math.max(1, ...generated.map(({ op }) => op.inChannels));
+  const kernelCheck = checkKernels && opts.pwCache === 'none'
+    ? `
+/* --pw-cache none: every row the C synthesizes, against the TypeScript synthesis, field by field */
+static int32_t check_kernels(void) {
+  static int8_t w[${maxCin}];
+  int32_t l, o, i;
+  for (l = 0; l < ${P}_GOLDEN_GENERATED; l++) {
+    const int32_t cout = ${prefix}_golden_kcout[l], cin = ${prefix}_golden_kcin[l];
+    for (o = 0; o < cout; o++) {
+      int32_t b, m;
+      int8_t s;
+      if (${prefix}_generated_row(l, o, w, &b, &m, &s) != 0) {
+        printf("MISMATCH kernel %d row %d: synthesis failed\\n", (int)l, (int)o);
+        return 1;
+      }
+      for (i = 0; i < cin; i++) if (w[i] != ${prefix}_golden_kw[l][o * cin + i]) { printf("MISMATCH kernel %d weights position %d: got %d, want %d\\n", (int)l, (int)(o * cin + i), (int)w[i], (int)${prefix}_golden_kw[l][o * cin + i]); return 1; }
+      if (b != ${prefix}_golden_kb[l][o]) { printf("MISMATCH kernel %d bias channel %d: got %ld, want %ld\\n", (int)l, (int)o, (long)b, (long)${prefix}_golden_kb[l][o]); return 1; }
+      if (m != ${prefix}_golden_km[l][o]) { printf("MISMATCH kernel %d multiplier channel %d: got %ld, want %ld\\n", (int)l, (int)o, (long)m, (long)${prefix}_golden_km[l][o]); return 1; }
+      if (s != ${prefix}_golden_ks[l][o]) { printf("MISMATCH kernel %d shift channel %d: got %d, want %d\\n", (int)l, (int)o, (int)s, (int)${prefix}_golden_ks[l][o]); return 1; }
+    }
+  }
+  return 0;
+}
+`
+    : checkKernels
     ? `
 /* the RAM cache the C synthesis filled, against the TypeScript synthesis, field by field */
 static int32_t check_kernels(void) {

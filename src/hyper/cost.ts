@@ -27,9 +27,31 @@ export interface SynthesisCost {
   cacheBytes: number;
 }
 
+/**
+ * Where the synthesized pointwise kernels live on the device (export-c --pw-cache):
+ *   'all'   every generated layer synthesized once at load into its own RAM slot (the paper's way):
+ *           the most RAM, no synthesis per inference;
+ *   'layer' one reusable slot, each generated layer synthesized just before it runs: RAM of the
+ *           largest layer, one synthesis per inference;
+ *   'none'  rows synthesized one output channel at a time into a row buffer inside the pointwise
+ *           loop: RAM of one row, one synthesis per inference.
+ */
+export type PwCacheMode = 'all' | 'layer' | 'none';
+export const PW_CACHE_MODES: readonly PwCacheMode[] = ['all', 'layer', 'none'];
+
 /** Bytes one synthesized layer occupies in the RAM cache: int8 W, int32 bias, int32 mult, int8 shift. */
 export function cacheBytesOf(cIn: number, cOut: number): number {
   return cIn * cOut + cOut * (4 + 4 + 1);
+}
+
+/** RAM of the synthesized kernels of layers `shapes` under a mode: the sum of the slots ('all'),
+ * the largest slot ('layer'), or one int8 row of the widest input ('none'; its bias, multiplier
+ * and shift are scalars). */
+export function pwCacheBytes(shapes: { cIn: number; cOut: number }[], mode: PwCacheMode): number {
+  if (shapes.length === 0) return 0;
+  if (mode === 'all') return shapes.reduce((a, s) => a + cacheBytesOf(s.cIn, s.cOut), 0);
+  if (mode === 'layer') return Math.max(...shapes.map((s) => cacheBytesOf(s.cIn, s.cOut)));
+  return Math.max(...shapes.map((s) => s.cIn));
 }
 
 export function synthesisScratchBytes(gen: StoredGenerator): number {

@@ -75,4 +75,23 @@ describe.skipIf(!hasHostGcc())('CLI export-c / golden on .htpw files', () => {
     await expect(exportCCommand.run([file, '--out', out, '--kernels', 'tflm'])).rejects.toThrow(UsageError);
     await expect(exportCCommand.run([file, '--out', out, '--kernels', 'tflm'])).rejects.toThrow(/--kernels: "tflm" is not one of native, cmsis-nn/);
   }, 300_000);
+
+  it('--pw-cache none through export-c and golden: no cache array, rows checked, passes; a bad mode is a usage error', async () => {
+    const dir = workDir('cli');
+    const { dep } = familyCase(57, {});
+    const file = join(dir, 'model.htpwdep');
+    writeDeployable(file, dep);
+    const out = join(dir, 'c');
+    expect(await quiet(() => exportCCommand.run([file, '--out', out, '--prefix', 'nc', '--pw-cache', 'none']))).toBe(0);
+    expect(await quiet(() => goldenCommand.run([file, '--out', out, '--prefix', 'nc', '--cases', '2', '--pw-cache', 'none']))).toBe(0);
+    const src = readFileSync(join(out, 'nc.c'), 'utf8');
+    expect(src).not.toContain('nc_cache[');
+    expect(src).toContain('htpw_pw_row_s8(');
+    expect(readFileSync(join(out, 'nc_golden_test.c'), 'utf8')).toContain('nc_generated_row(');
+    const r = runHost(out, 'nc', '-O2', false);
+    expect(r.stdout).toContain(`${dep.layers.length} synthesized kernels`);
+    expect(r.status).toBe(0);
+    await expect(exportCCommand.run([file, '--out', out, '--pw-cache', 'some'])).rejects.toThrow(/--pw-cache: "some" is not one of all, layer, none/);
+    await expect(exportCCommand.run([file, '--out', out, '--pw-cache', 'none', '--kernels', 'cmsis-nn'])).rejects.toThrow(UsageError);
+  });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { IntModel, RoundingMode } from '../../src/quant/int_model.ts';
 import { synthesize, type Deployable } from '../../src/hyper/deployable.ts';
 import type { GeneratorKnobs } from '../../src/hyper/config.ts';
+import type { PwCacheMode } from '../../src/hyper/cost.ts';
 import { randomDeployable } from '../../src/hyper/testing.ts';
 import { randomInput, type RandomModelOptions } from '../../src/quant/testing/random_model.ts';
 import { exportC } from '../../src/codegen/export_c.ts';
@@ -19,12 +20,12 @@ export function workDir(tag: string): string {
 }
 
 /** Export a model or deployable + golden vectors for `inputs` into a fresh directory. */
-export function prepare(model: IntModel | Deployable, inputs: Int8Array[], opts: { dsp?: boolean; prefix?: string } = {}): { dir: string; prefix: string } {
+export function prepare(model: IntModel | Deployable, inputs: Int8Array[], opts: { dsp?: boolean; prefix?: string; pwCache?: PwCacheMode } = {}): { dir: string; prefix: string } {
   const dir = workDir('m');
   const files = exportC(model, opts);
   const prefix = [...files.keys()].find((f) => f.endsWith('.c'))!.replace(/\.c$/, '');
   writeFiles(dir, files);
-  writeFiles(dir, goldenFiles(model, inputs, { prefix, generator: 'test/codegen' }));
+  writeFiles(dir, goldenFiles(model, inputs, { prefix, generator: 'test/codegen', pwCache: opts.pwCache }));
   return { dir, prefix };
 }
 

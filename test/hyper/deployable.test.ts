@@ -119,6 +119,10 @@ describe('packed-byte accounting', () => {
     const json = JSON.parse(logs[0]);
     expect(json.flash.total).toBe(accountBytes(separableDeployable(2).deployable).flash.total);
     expect(logs[1]).toMatch(/storedPW/);
+    // a deployable's table lists the RAM of every --pw-cache mode
+    expect(json.pwCacheModes.map((r: { mode: string }) => r.mode)).toEqual(['all', 'layer', 'none']);
+    expect(json.pwCacheModes[2].ram).toBeLessThan(json.pwCacheModes[1].ram);
+    expect(json.pwCacheModes[1].ram).toBeLessThan(json.pwCacheModes[0].ram);
     await expect(bytesCommand.run([])).rejects.toThrow(/one file/);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
 import { goldenFiles, goldenModel } from '../../codegen/golden.ts';
 import { decodeModelFile, kernelsFlag } from './export_c.ts';
+import { pwCacheFlag } from './bytes.ts';
 import { randomInput } from '../../quant/testing/random_model.ts';
 import { crc32 } from '../../util/crc32.ts';
 import { writeFileAtomic } from '../../util/atomic_write.ts';
@@ -13,6 +14,7 @@ export const goldenCommand: Command = {
   name: 'golden',
   summary: 'write golden vectors (inputs, every layer output, outputs) as C headers and JSON',
   help: `usage: hypertinypw golden <model.htpw> --out <dir> [--cases N] [--seed S] [--input FILE] [--prefix NAME] [--kernels native|cmsis-nn]
+                       [--pw-cache all|layer|none]
 
 <model.htpw> is a Deployable ('HTPWDEPL', synthesized in TypeScript first) or an IntModel ('HTPWIMDL').
 Runs the simulator with per-layer dumps on N seeded random int8 inputs (default 3) and writes
@@ -21,13 +23,15 @@ from export-c, built with -DHTPW_LAYER_HOOK=<prefix>_golden_hook) and, with gene
 <prefix>_golden_kernels.h (the synthesized weights, folded bias, multiplier and shift; from a
 Deployable the checking program compares them with the cache <prefix>_init filled). Every file
 names its generator and the model's CRC-32. --kernels cmsis-nn: for C exported with --kernels
-cmsis-nn (its cache holds the TFLite bias, not the folded one).
+cmsis-nn (its cache holds the TFLite bias, not the folded one). --pw-cache: the mode the C was
+exported with (none: the checking program compares each row through <prefix>_generated_row).
   --input FILE  the inputs instead of random ones: raw int8 bytes, one case per model input size
                 (e.g. the beat the inspect page offers for download)`,
   async run(args: string[]): Promise<number> {
     const p = parseArgs(args);
-    checkKnownFlags(p, ['out', 'cases', 'seed', 'prefix', 'kernels', 'input']);
+    checkKnownFlags(p, ['out', 'cases', 'seed', 'prefix', 'kernels', 'input', 'pw-cache']);
     const kernels = kernelsFlag(stringFlag(p, 'kernels'));
+    const pwCache = pwCacheFlag(stringFlag(p, 'pw-cache'));
     const [modelPath] = p.positional;
     const out = stringFlag(p, 'out');
     if (!modelPath || !out || p.positional.length !== 1) throw new UsageError('expected <model.htpw> --out <dir>');
@@ -40,7 +44,7 @@ cmsis-nn (its cache holds the TFLite bias, not the folded one).
     const inputFile = stringFlag(p, 'input');
     const inputs = inputFile ? inputCases(model, inputFile) : Array.from({ length: cases }, (_, i) => randomInput(model, seed + i));
     const generator = inputFile ? `hypertinypw golden --input ${inputFile}` : `hypertinypw golden --seed ${seed} --cases ${cases}`;
-    const files = goldenFiles(input, inputs, { prefix: stringFlag(p, 'prefix'), modelSource: modelPath, modelCrc32: crc32(bytes), generator, kernels });
+    const files = goldenFiles(input, inputs, { prefix: stringFlag(p, 'prefix'), modelSource: modelPath, modelCrc32: crc32(bytes), generator, kernels, pwCache });
     for (const [name, text] of files) writeFileAtomic(join(out, name), text);
     console.log(`wrote ${[...files.keys()].join(', ')} to ${out}`);
     return 0;

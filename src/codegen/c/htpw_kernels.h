@@ -218,6 +218,51 @@ HTPW_INLINE void htpw_pw_s8(const int8_t *x, int8_t *y, const int32_t positions,
   }
 }
 
+/*
+ * One output channel of a pointwise layer: y[p * ystride] = requant(bias + sum_i w[i] * x[p][i])
+ * for p < positions, x: [positions, cin], w: one row [cin] (the --pw-cache none path: the row was
+ * synthesized just before). Same arithmetic and bound as htpw_pw_s8 (an integer sum: the order of
+ * the products does not change it).
+ * DSP path: the row is sign-extended once into `scratch` (int16, 2 * cin rounded up to 4, SXTB16
+ * order), then each position runs 2 SMLAD per 4 MACs.
+ */
+HTPW_INLINE void htpw_pw_row_s8(const int8_t *x, int8_t *y, const int32_t positions, const int32_t cin,
+                                const int32_t ystride, const int8_t *w, const int32_t bias, const int32_t mult,
+                                const int32_t shift, const int32_t out_zp, const int32_t act_min,
+                                const int32_t act_max, int16_t *scratch) {
+  int32_t p;
+#if HTPW_DSP
+  const int32_t groups = cin >> 2;
+  const int32_t tail = cin & 3;
+  uint32_t *s = (uint32_t *)(void *)scratch;
+  int32_t g;
+  for (g = 0; g < groups; g++) {
+    const uint32_t a = htpw_read4(w + 4 * g);
+    s[2 * g] = htpw_sxtb16(a);
+    s[2 * g + 1] = htpw_sxtb16_ror8(a);
+  }
+  for (p = 0; p < positions; p++) {
+    const int8_t *xr = x + p * cin;
+    int32_t acc = bias, i;
+    for (g = 0; g < groups; g++) {
+      const uint32_t a = htpw_read4(xr + 4 * g);
+      acc = htpw_smlad(htpw_sxtb16(a), s[2 * g], acc);
+      acc = htpw_smlad(htpw_sxtb16_ror8(a), s[2 * g + 1], acc);
+    }
+    for (i = cin - tail; i < cin; i++) acc += w[i] * xr[i];
+    y[p * ystride] = htpw_requant(acc, mult, shift, out_zp, act_min, act_max);
+  }
+#else
+  (void)scratch;
+  for (p = 0; p < positions; p++) {
+    const int8_t *xr = x + p * cin;
+    int32_t acc = bias, i;
+    for (i = 0; i < cin; i++) acc += w[i] * xr[i];
+    y[p * ystride] = htpw_requant(acc, mult, shift, out_zp, act_min, act_max);
+  }
+#endif
+}
+
 /* ---------------------------------------------------------------- depthwise 1-D, multiplier 1 */
 
 /*

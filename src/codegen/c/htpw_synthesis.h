@@ -195,26 +195,40 @@ HTPW_SYN_FN int32_t htpw_linear_row(const htpw_linear_t *L, const int16_t *x, in
 
 /* ------------------------------------------------------------------ spec section 4 */
 
-/*
- * Synthesize one generated layer into its RAM cache slot: w [cout][cin] int8, bias / mult int32,
- * shift int8 (unfolded TFLite bias; the caller folds the input offset in). Returns HTPW_SYN_OK or
- * a negative error code.
- */
-HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_syn_scratch_t *sc, int8_t *w,
-                                     int32_t *bias, int32_t *mult, int8_t *shift) {
+/* What steps 1 and 2 leave for step 3 (one generated layer): the trunk output h, the core S, the
+ * unpacked basis columns vt, the decoded layer constants. htpw_syn_begin fills it; htpw_syn_row
+ * then synthesizes any output channel o, in any order (channels are independent, spec step 3). */
+typedef struct {
+  const htpw_gen_layer_t *layer;
+  const int16_t *h;
+  const int32_t *s;
+  const int8_t *vt;
+  int32_t *r;
+  int64_t *p;
+  uint32_t kmult;
+  int32_t kexp, bias_exp;
+} htpw_syn_state_t;
+
+/* Steps 1 (trunk) and 2 (core) of generated layer L, and V[:, :cin] unpacked into sc->vt. */
+HTPW_SYN_FN int32_t htpw_syn_begin(const htpw_gen_layer_t *L, const htpw_syn_scratch_t *sc, htpw_syn_state_t *st) {
   const htpw_generator_t *G = L->gen;
-  const int32_t r = HTPW_SYN_RANK, cin = L->cin, cout = L->cout;
+  const int32_t r = HTPW_SYN_RANK, cin = L->cin;
   int8_t *vt = sc->vt;
-  int32_t pn[HTPW_SYN_RANK]; /* P after step c: |P| <= 2^qP < 2^17 / r fits int32 */
-  int16_t *xa = sc->x, *xb = sc->x + sc->xmax, *h;
-  int32_t *S = sc->s, *R = sc->r;
-  int64_t *P = sc->p;
+  int16_t *xa = sc->x, *xb = sc->x + sc->xmax;
+  int32_t *S = sc->s;
   const uint32_t kmult = (uint32_t)L->params[0] | ((uint32_t)L->params[1] << 8) |
                          ((uint32_t)L->params[2] << 16) | ((uint32_t)L->params[3] << 24);
-  const int32_t kexp = (int8_t)L->params[4];
-  const int32_t bias_exp = (int8_t)L->params[5];
-  int32_t k, t, j, a, b, o, i;
+  int32_t k, t, j, a, b, i;
 
+  st->layer = L;
+  st->kmult = kmult;
+  st->kexp = (int8_t)L->params[4];
+  st->bias_exp = (int8_t)L->params[5];
+  st->h = xa;
+  st->s = S;
+  st->vt = vt;
+  st->r = sc->r;
+  st->p = sc->p;
   if (kmult < ((uint32_t)1 << 30) || kmult >= ((uint32_t)1 << 31) || G->rank != HTPW_SYN_RANK) return HTPW_SYN_BAD_PARAMS;
 
   /* step 1: trunk. x0 = code (|x0| <= 127), x_{t+1} = clamp(requant_sat(...), 0, 32767) */
@@ -225,96 +239,125 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
     for (j = 0; j < T->out; j++) xb[j] = (int16_t)htpw_linear_row(T, xa, j);
     tmp = xa; xa = xb; xb = tmp;
   }
-  h = xa;
+  st->h = xa;
 
   /* step 2: core S [r][r] (row-major); basis-coeff: diagonal of r coefficients */
   if (G->head == HTPW_HEAD_SHARED_BASIS) {
-    for (j = 0; j < r * r; j++) S[j] = htpw_linear_row(G->core, h, j);
+    for (j = 0; j < r * r; j++) S[j] = htpw_linear_row(G->core, xa, j);
   } else {
     for (j = 0; j < r * r; j++) S[j] = 0;
-    for (a = 0; a < r; a++) S[a * r + a] = htpw_linear_row(G->core, h, a);
+    for (a = 0; a < r; a++) S[a * r + a] = htpw_linear_row(G->core, xa, a);
   }
 
   /* V[:, :cin] unpacked and transposed: vt[i * r + b] = V[b][i] (|V| <= 127) */
   for (i = 0; i < cin; i++)
     for (b = 0; b < r; b++) vt[i * r + b] = (int8_t)htpw_read_packed(G->v, G->basis_bits, b * G->cmax + i);
-
-  /* step 3: per output channel, in order */
-  for (o = 0; o < cout; o++) {
-    int32_t g, m = 0, sp, sa, sh, tn;
-    uint64_t pmax = 0, A;
-    int32_t mo;
-    /* a. gain, |g| <= 2^23 - 1 */
-    if (G->gains == HTPW_GAINS_STORED) g = htpw_read_packed(L->gains, G->gain_bits, o);
-    else if (G->gains == HTPW_GAINS_GENERATED) g = htpw_linear_row(G->gain, h, o);
-    else g = 1;
-    /* b. P = U[o, :] S (int64, |P| <= 256 * 127 * (2^23 - 1) < 2^38); each U[o, a] read once */
-    for (b = 0; b < r; b++) P[b] = 0;
-    for (a = 0; a < r; a++) {
-      const int64_t ua = htpw_read_packed(G->u, G->basis_bits, o * r + a);
-      for (b = 0; b < r; b++) P[b] += ua * S[a * r + b];
-    }
-    for (b = 0; b < r; b++) {
-      const uint64_t ab = P[b] < 0 ? (uint64_t)0 - (uint64_t)P[b] : (uint64_t)P[b];
-      if (ab > pmax) pmax = ab;
-    }
-    /* c. normalize P to qP bits: |P| <= 2^qP after the shift */
-    sp = htpw_bitlen64(pmax) - G->qp;
-    if (sp < 0) sp = 0;
-    for (b = 0; b < r; b++) pn[b] = (int32_t)(sp > 0 ? htpw_round_shift64(P[b], sp) : P[b]);
-    /* d. R = P V[:, :cin] (|R| <= r * 2^qP * 127 < 2^24), m = max |R| */
-    for (i = 0; i < cin; i++) {
-      const int8_t *v = vt + i * r;
-      int32_t acc = 0, ab;
-      HTPW_SYN_UNROLL
-      for (b = 0; b < r; b++) acc += pn[b] * v[b];
-      R[i] = acc;
-      ab = acc < 0 ? -acc : acc;
-      m = ab > m ? ab : m;
-    }
-    /* e. A = |g| * m (< 2^47); A == 0: degenerate channel */
-    A = (uint64_t)(uint32_t)(g < 0 ? -g : g) * (uint64_t)(uint32_t)m;
-    if (A == 0) {
-      if (sc->wsum) sc->wsum[o] = 0;
-      for (i = 0; i < cin; i++) w[o * cin + i] = 0;
-      bias[o] = 0;
-      mult[o] = 0;
-      shift[o] = 0;
-      continue;
-    }
-    /* f. weights: q = round_half_up(127 |R| / m) in [0, 127], negated when R and g differ in sign.
-     * With n = +-127 R (sign of g), C's division truncating toward zero gives it in one step:
-     * (n + sign(n) (m >> 1)) / m = sign(n) floor((|n| + m / 2) / m); |n| + m / 2 < 2^31 (m > 0). */
-    {
-      const int32_t k127 = g < 0 ? -127 : 127, half = m >> 1, twohalf = 2 * half;
-      int8_t *wo = w + o * cin;
-      int32_t sum = 0;
-      for (i = 0; i < cin; i++) {
-        const int32_t n = k127 * R[i];
-        const int32_t q = (n + half - (twohalf & (n >> 31))) / m; /* n >> 31: -1 when n < 0 */
-        wo[i] = (int8_t)q;
-        sum += q;
-      }
-      if (sc->wsum) sc->wsum[o] = sum;
-    }
-    /* g. multiplier and shift: A' = round_shift(A, sA) in [1, 2^31] */
-    sa = htpw_bitlen64(A) - 31;
-    if (sa < 0) sa = 0;
-    mo = htpw_normalize_product(kmult, (uint64_t)htpw_round_shift64((int64_t)A, sa), &tn);
-    sh = tn + kexp + sp + sa;
-    if (sh > 30) return HTPW_SYN_SHIFT_TOO_LARGE;
-    if (sh < -31) { /* multiplier below 2^-32: flushed to zero, weights kept */
-      bias[o] = 0;
-      mult[o] = 0;
-      shift[o] = 0;
-      continue;
-    }
-    mult[o] = mo;
-    shift[o] = (int8_t)sh;
-    /* h. bias in TFLite units: round_half_away(biasQ * 2^(31 - shift - biasExp) / mult) */
-    bias[o] = htpw_rdiv_pow2(L->bias_q[o], 31 - sh - bias_exp, (uint32_t)mo);
-  }
   return HTPW_SYN_OK;
+}
+
+/*
+ * Step 3 for output channel o of the layer htpw_syn_begin prepared: the row w[0..cin) (int8), the
+ * unfolded TFLite bias, multiplier and shift, and the row's weight sum (for the bias fold).
+ * Returns HTPW_SYN_OK or a negative error code.
+ */
+HTPW_SYN_FN int32_t htpw_syn_row(const htpw_syn_state_t *st, int32_t o, int8_t *wo, int32_t *bias, int32_t *mult,
+                                 int8_t *shift, int32_t *wsum) {
+  const htpw_gen_layer_t *L = st->layer;
+  const htpw_generator_t *G = L->gen;
+  const int32_t r = HTPW_SYN_RANK, cin = L->cin;
+  const int32_t *S = st->s;
+  int32_t *R = st->r;
+  int64_t *P = st->p;
+  int32_t pn[HTPW_SYN_RANK]; /* P after step c: |P| <= 2^qP < 2^17 / r fits int32 */
+  int32_t g, m = 0, sp, sa, sh, tn, a, b, i, mo;
+  uint64_t pmax = 0, A;
+
+  /* a. gain, |g| <= 2^23 - 1 */
+  if (G->gains == HTPW_GAINS_STORED) g = htpw_read_packed(L->gains, G->gain_bits, o);
+  else if (G->gains == HTPW_GAINS_GENERATED) g = htpw_linear_row(G->gain, st->h, o);
+  else g = 1;
+  /* b. P = U[o, :] S (int64, |P| <= 256 * 127 * (2^23 - 1) < 2^38); each U[o, a] read once */
+  for (b = 0; b < r; b++) P[b] = 0;
+  for (a = 0; a < r; a++) {
+    const int64_t ua = htpw_read_packed(G->u, G->basis_bits, o * r + a);
+    for (b = 0; b < r; b++) P[b] += ua * S[a * r + b];
+  }
+  for (b = 0; b < r; b++) {
+    const uint64_t ab = P[b] < 0 ? (uint64_t)0 - (uint64_t)P[b] : (uint64_t)P[b];
+    if (ab > pmax) pmax = ab;
+  }
+  /* c. normalize P to qP bits: |P| <= 2^qP after the shift */
+  sp = htpw_bitlen64(pmax) - G->qp;
+  if (sp < 0) sp = 0;
+  for (b = 0; b < r; b++) pn[b] = (int32_t)(sp > 0 ? htpw_round_shift64(P[b], sp) : P[b]);
+  /* d. R = P V[:, :cin] (|R| <= r * 2^qP * 127 < 2^24), m = max |R| */
+  for (i = 0; i < cin; i++) {
+    const int8_t *v = st->vt + i * r;
+    int32_t acc = 0, ab;
+    HTPW_SYN_UNROLL
+    for (b = 0; b < r; b++) acc += pn[b] * v[b];
+    R[i] = acc;
+    ab = acc < 0 ? -acc : acc;
+    m = ab > m ? ab : m;
+  }
+  /* e. A = |g| * m (< 2^47); A == 0: degenerate channel */
+  A = (uint64_t)(uint32_t)(g < 0 ? -g : g) * (uint64_t)(uint32_t)m;
+  if (A == 0) {
+    for (i = 0; i < cin; i++) wo[i] = 0;
+    *wsum = 0;
+    *bias = 0;
+    *mult = 0;
+    *shift = 0;
+    return HTPW_SYN_OK;
+  }
+  /* f. weights: q = round_half_up(127 |R| / m) in [0, 127], negated when R and g differ in sign.
+   * With n = +-127 R (sign of g), C's division truncating toward zero gives it in one step:
+   * (n + sign(n) (m >> 1)) / m = sign(n) floor((|n| + m / 2) / m); |n| + m / 2 < 2^31 (m > 0). */
+  {
+    const int32_t k127 = g < 0 ? -127 : 127, half = m >> 1, twohalf = 2 * half;
+    int32_t sum = 0;
+    for (i = 0; i < cin; i++) {
+      const int32_t n = k127 * R[i];
+      const int32_t q = (n + half - (twohalf & (n >> 31))) / m; /* n >> 31: -1 when n < 0 */
+      wo[i] = (int8_t)q;
+      sum += q;
+    }
+    *wsum = sum;
+  }
+  /* g. multiplier and shift: A' = round_shift(A, sA) in [1, 2^31] */
+  sa = htpw_bitlen64(A) - 31;
+  if (sa < 0) sa = 0;
+  mo = htpw_normalize_product(st->kmult, (uint64_t)htpw_round_shift64((int64_t)A, sa), &tn);
+  sh = tn + st->kexp + sp + sa;
+  if (sh > 30) return HTPW_SYN_SHIFT_TOO_LARGE;
+  if (sh < -31) { /* multiplier below 2^-32: flushed to zero, weights kept */
+    *bias = 0;
+    *mult = 0;
+    *shift = 0;
+    return HTPW_SYN_OK;
+  }
+  *mult = mo;
+  *shift = (int8_t)sh;
+  /* h. bias in TFLite units: round_half_away(biasQ * 2^(31 - shift - biasExp) / mult) */
+  *bias = htpw_rdiv_pow2(L->bias_q[o], 31 - sh - st->bias_exp, (uint32_t)mo);
+  return HTPW_SYN_OK;
+}
+
+/*
+ * Synthesize one generated layer into its RAM cache slot: w [cout][cin] int8, bias / mult int32,
+ * shift int8 (unfolded TFLite bias; the caller folds the input offset in), and each row's weight
+ * sum into sc->wsum when it is not 0. Returns HTPW_SYN_OK or a negative error code.
+ */
+HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_syn_scratch_t *sc, int8_t *w,
+                                          int32_t *bias, int32_t *mult, int8_t *shift) {
+  htpw_syn_state_t st;
+  int32_t o, e, sum = 0;
+  e = htpw_syn_begin(L, sc, &st);
+  for (o = 0; e == HTPW_SYN_OK && o < L->cout; o++) {
+    e = htpw_syn_row(&st, o, w + o * L->cin, bias + o, mult + o, shift + o, &sum);
+    if (sc->wsum) sc->wsum[o] = sum;
+  }
+  return e;
 }
 
 /* exportC's kernel convention (htpw_kernels.h), not part of the spec: the cache holds the folded
@@ -329,6 +372,14 @@ HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int3
     if (f > INT32_MAX || f < INT32_MIN) return HTPW_SYN_FOLD_OVERFLOW;
     bias[o] = (int32_t)f;
   }
+  return 0;
+}
+
+/* The same fold for one channel (--pw-cache none: each row is folded right after its synthesis). */
+HTPW_SYN_FN int32_t htpw_fold_bias_one(int32_t *bias, int32_t wsum, int32_t in_offset) {
+  const int64_t f = (int64_t)*bias + (int64_t)in_offset * wsum;
+  if (f > INT32_MAX || f < INT32_MIN) return HTPW_SYN_FOLD_OVERFLOW;
+  *bias = (int32_t)f;
   return 0;
 }
 
