@@ -302,16 +302,22 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
   const gops = generatedOps(dep.model);
   // synthesis scratch in the arena: P | S | R | x (SYNTHESIS.md section 4, synthesisScratchBytes) | vt | wsum
   // (htpw_synthesis.h's unpacked basis columns and row sums)
-  const syn = { r: 0, x: 0, vt: 0, wsum: 0, end: 0 };
+  // vt's bytes depend on the path the C compiles (htpw_synthesis.h HTPW_SYN_VT_BYTES): int16 pairs
+  // of 127 V on the DSP path, int8 V on the portable one; the C sizes its arrays with the macro
+  // <P>_SYN_VT_SIZE, and the layout reports the larger
+  const syn = { r: 0, x: 0, vt: 0, wsum: 0, end: 0, vtDsp: 0, vtPortable: 0, wsumBytes: 0 };
   if (gen && gops.length) {
     const r = gen.config.rank;
     const maxCin = Math.max(0, ...gen.layers.map((L) => L.cIn));
     syn.r = 8 * r + 4 * r * r;
     syn.x = syn.r + 4 * maxCin;
     syn.vt = syn.x + 4 * Math.max(gen.config.dz, gen.config.dh);
-    syn.wsum = syn.vt + 4 * Math.ceil((r * maxCin) / 4);
+    syn.vtPortable = 4 * Math.ceil((r * maxCin) / 4);
+    syn.vtDsp = dsp ? 2 * maxCin * ((r + 1) & ~1) : syn.vtPortable;
+    syn.wsum = syn.vt + Math.max(syn.vtDsp, syn.vtPortable);
     // 'none' folds each row's sum at once: no wsum array
-    syn.end = mode === 'none' ? syn.wsum : syn.wsum + 4 * Math.max(0, ...gen.layers.map((L) => L.cOut));
+    syn.wsumBytes = mode === 'none' ? 0 : 4 * Math.max(0, ...gen.layers.map((L) => L.cOut));
+    syn.end = syn.wsum + syn.wsumBytes;
     if (syn.vt !== synthesisScratchBytes(gen)) fail(`synthesis scratch layout ${syn.vt} B differs from synthesisScratchBytes ${synthesisScratchBytes(gen)} B`);
   }
   const scratchSyn = syn.end;
@@ -588,7 +594,13 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
     mode === 'all'
       ? `/* Bytes of the synthesis scratch (SYNTHESIS.md section 4 + the unpacked basis vt and row sums wsum); it aliases the arena during ${prefix}_init(). */`
       : `/* Bytes of the synthesis scratch (SYNTHESIS.md section 4 + the unpacked basis vt${mode === 'layer' ? ' and row sums wsum' : ''}); its own static array (synthesis runs inside ${prefix}_invoke). */`,
-    `#define ${P}_SYNTHESIS_SCRATCH_SIZE ${scratchSyn}`,
+    ...(synthesizes
+      ? [
+          `/* Bytes of the unpacked basis vt (int16 pairs of 127 V on the DSP path, int8 V otherwise). */`,
+          dsp ? `#if defined(__ARM_FEATURE_DSP) && !defined(HTPW_NO_DSP)\n#define ${P}_SYN_VT_SIZE ${syn.vtDsp}\n#else\n#define ${P}_SYN_VT_SIZE ${syn.vtPortable}\n#endif` : `#define ${P}_SYN_VT_SIZE ${syn.vtPortable}`,
+          `#define ${P}_SYNTHESIS_SCRATCH_SIZE (${syn.vt} + ${P}_SYN_VT_SIZE + ${syn.wsumBytes})`,
+        ]
+      : [`#define ${P}_SYNTHESIS_SCRATCH_SIZE 0`]),
     `/* Where the synthesized pointwise kernels live (export-c --pw-cache ${mode}): ${mode === 'all' ? `a RAM cache of every generated layer, filled once by ${prefix}_init()` : mode === 'layer' ? `one cache slot, refilled by ${prefix}_invoke() before each generated layer runs` : `no cache: ${prefix}_invoke() synthesizes one output channel's row at a time into a row buffer`}. */`,
     `#define ${P}_PW_CACHE_${mode.toUpperCase()} 1`,
     `/* Bytes of the RAM cache of generated pointwise layers${mode === 'all' ? '' : mode === 'layer' ? ' (the largest layer\'s slot)' : ' (0: none)'}. */`,
@@ -679,15 +691,17 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
     ...(synthesizes && mode === 'all'
       ? [
           `/* Activation arena: tensor t lives at byte offset plan[t] (planArena). During ${prefix}_init() the`,
-          ` * synthesis scratch (int64 P[r] | int32 S[r*r] | int32 R[max cin] | int16 x[2][max(dz, dh)] | int8 vt[max cin][r] | int32 wsum[max cout]) lives here. */`,
+          ` * synthesis scratch (int64 P[r] | int32 S[r*r] | int32 R[max cin] | int16 x[2][max(dz, dh)] | vt (${P}_SYN_VT_SIZE) | int32 wsum[max cout]) lives here. */`,
         ]
       : [`/* Activation arena: tensor t lives at byte offset plan[t] (planArena). */`]),
-    `static int64_t ${prefix}_arena[${arenaArrayBytes / 8}] HTPW_ALIGNED;`,
+    synthesizes && mode === 'all'
+      ? `static int64_t ${prefix}_arena[((${P}_ARENA_SIZE > ${P}_SYNTHESIS_SCRATCH_SIZE ? ${P}_ARENA_SIZE : ${P}_SYNTHESIS_SCRATCH_SIZE) + 7) / 8] HTPW_ALIGNED;`
+      : `static int64_t ${prefix}_arena[${arenaArrayBytes / 8}] HTPW_ALIGNED;`,
     `#define HTPW_ARENA ((int8_t *)(void *)${prefix}_arena)`,
     ...(synthesizes && mode !== 'all'
       ? [
-          `/* Synthesis scratch (int64 P[r] | int32 S[r*r] | int32 R[max cin] | int16 x[2][max(dz, dh)] | int8 vt[max cin][r]${mode === 'layer' ? ' | int32 wsum[max cout]' : ''}): synthesis runs inside ${prefix}_invoke, beside live activations. */`,
-          `static int64_t ${prefix}_synscratch[${Math.ceil(scratchSyn / 8)}] HTPW_ALIGNED;`,
+          `/* Synthesis scratch (int64 P[r] | int32 S[r*r] | int32 R[max cin] | int16 x[2][max(dz, dh)] | vt (${P}_SYN_VT_SIZE)${mode === 'layer' ? ' | int32 wsum[max cout]' : ''}): synthesis runs inside ${prefix}_invoke, beside live activations. */`,
+          `static int64_t ${prefix}_synscratch[(${P}_SYNTHESIS_SCRATCH_SIZE + 7) / 8] HTPW_ALIGNED;`,
           `#define HTPW_SYNSCRATCH ((int8_t *)(void *)${prefix}_synscratch)`,
         ]
       : synthesizes ? [`#define HTPW_SYNSCRATCH HTPW_ARENA`] : []),
@@ -723,7 +737,7 @@ export function exportCWithLayout(input: Deployable | IntModel, opts: ExportCOpt
           `  sc->x = (int16_t *)(void *)(HTPW_SYNSCRATCH + ${syn.x});`,
           `  sc->xmax = ${Math.max(gen!.config.dz, gen!.config.dh)};`,
           `  sc->vt = HTPW_SYNSCRATCH + ${syn.vt};`,
-          cmsis || mode === 'none' ? `  sc->wsum = 0; /* ${cmsis ? 'CMSIS-NN folds the input offset itself' : 'each row is folded at once'} */` : `  sc->wsum = (int32_t *)(void *)(HTPW_SYNSCRATCH + ${syn.wsum});`,
+          cmsis || mode === 'none' ? `  sc->wsum = 0; /* ${cmsis ? 'CMSIS-NN folds the input offset itself' : 'each row is folded at once'} */` : `  sc->wsum = (int32_t *)(void *)(HTPW_SYNSCRATCH + ${syn.vt} + ${P}_SYN_VT_SIZE);`,
           `}`,
           '',
         ]
