@@ -5,7 +5,11 @@
  * RAM per section from arm-none-eabi-size and nm. For a MIT-BIH-sized deployable (separable CNN,
  * 187 x 1, stem 32, widths 32,64,64,128,128,128; PW1 kept, 5 generated layers): instructions of
  * one synthesis (<prefix>_init, from the packed flash bytes into the RAM cache) and of one
- * inference, and its flash (weight symbols = accountBytes) and RAM by section. `npm run bench -- mcu`.
+ * inference, and its flash (weight symbols = accountBytes) and RAM by section; the whole inference
+ * in instructions per MAC for our kernels, the same model calling Arm CMSIS-NN (built in this run)
+ * and the same model on plain TFLite-Micro-style loops (export-c --kernels reference). For the
+ * bundled demo deployable (data/demo/hypertinypw.htpw, what `npm start` trains): RAM and
+ * instructions under each --pw-cache mode. `npm run bench -- mcu`.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +26,11 @@ import { depthwiseModel, pointwiseModel, chainModel } from '../src/codegen/testi
 import { buildCmsisNn, cmsisNnRoot } from '../src/codegen/cmsis_nn_library.ts';
 import { randomIntModel } from '../src/quant/testing/random_model.ts';
 import type { IntModel } from '../src/quant/int_model.ts';
+import { measureOnTarget, type TargetKey } from '../src/codegen/measure.ts';
+import { decodeDeployable } from '../src/hyper/deployable_io.ts';
+import { PW_CACHE_MODES } from '../src/hyper/cost.ts';
+
+const DEMO_DEPLOYABLE = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'demo', 'hypertinypw.htpw');
 
 const REF_LOOPS = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'codegen', 'c', 'tflm_reference_loops.h');
 
@@ -192,7 +201,7 @@ function synthesisAndInference(dep: Deployable, target: Target, label: string, p
   const weightSymBytes = weightSymbols(elf).reduce((a, s) => a + s.size, 0);
   const acc = accountBytes(dep);
   const code = (re: RegExp) => [...syms.values()].filter((s) => s.type.toLowerCase() === 't' && re.test(s.name)).reduce((a, s) => a + s.size, 0);
-  const synCode = code(/^(mb_init|htpw_(synthesize_layer|fold_bias_sums|read_packed|bitlen64|requant_sat|round_shift64|normalize_product|rdiv_pow2|linear_row))$/);
+  const synCode = code(/^(mb_init|htpw_(syn_|synthesize_layer|fold_bias|read_packed|unpack_run|divlu|bitlen64|requant_sat|round_shift|normalize_product|rdiv_pow2|linear_row))/);
   const modelCode = code(/^(mb_|htpw_)/);
   const arena = syms.get('mb_arena')?.size ?? 0;
   const cache = syms.get('mb_cache')?.size ?? 0;
@@ -200,7 +209,7 @@ function synthesisAndInference(dep: Deployable, target: Target, label: string, p
   const cost = synthesisCost(dep.generator!);
   console.log(`  ${label}: synthesis ${synth} instr (${cost.macs} MAC, ${cost.divisions} div), inference ${infer} instr; weights ${weightSymBytes} B (accountBytes ${acc.flash.total}), .htpw_weights ${sec.get('.htpw_weights')} B, code ${modelCode} B (synthesis ${synCode} B), .text ${sec.get('.text')} B, arena ${arena} B (scratch ${layout.synthesisScratchBytes} aliased), cache ${cache} B (accountBytes pwCache ${acc.ram.byCategory.pwCache}), DSP scratch ${scratch} B, .bss ${sec.get('.bss')} B`);
   return [
-    record(`MIT-BIH deployable ${label}: synthesis (init) instructions`, synth, null, 'instr', `${layout.generatedLayers} generated layers, ${cost.macs} MAC + ${cost.divisions} divisions in the spec's count; ${(synth / cost.macs).toFixed(1)} instr/MAC`),
+    record(`MIT-BIH deployable ${label}: synthesis (init) instructions`, synth, null, 'instr', `${layout.generatedLayers} generated layers, ${cost.divisions} generated weights (${(synth / cost.divisions).toFixed(1)} instr each), ${cost.macs} MAC + ${cost.divisions} divisions in the spec's count; issue #14's goal: < 1 M on the M4`),
     record(`MIT-BIH deployable ${label}: inference instructions`, infer, null, 'instr', 'one invoke, 187 x 1 input'),
     record(`MIT-BIH deployable ${label}: weight symbol bytes (nm -S)`, weightSymBytes, acc.flash.total, 'B', 'baseline = accountBytes(dep).flash.total; must be equal'),
     record(`MIT-BIH deployable ${label}: .htpw_weights section`, sec.get('.htpw_weights') ?? 0, acc.flash.total, 'B', 'section includes alignment padding before int32 arrays'),
@@ -209,6 +218,27 @@ function synthesisAndInference(dep: Deployable, target: Target, label: string, p
     record(`MIT-BIH deployable ${label}: RAM cache`, cache, acc.ram.byCategory.pwCache, 'B', 'baseline = accountBytes pwCache (the C pads each layer slot to 4 bytes)'),
     record(`MIT-BIH deployable ${label}: RAM DSP scratch`, scratch, null, 'B'),
   ];
+}
+
+/** The demo deployable under each --pw-cache mode: linked static RAM and instructions of init and
+ * of one inference, on the Cortex-M4 (DSP) and Cortex-M0 code (the micro:bit's core; on the 4 MB
+ * board, so that 'all' links too). */
+function pwCacheModes(dep: Deployable): BenchRecord[] {
+  const out: BenchRecord[] = [];
+  const acc = Object.fromEntries(PW_CACHE_MODES.map((m) => [m, accountBytes(dep, { pwCache: m, scratchAliasesArena: true })]));
+  for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m0-code-4mb', 'cortex-m0 code']] as [TargetKey, string][]) {
+    for (const mode of PW_CACHE_MODES) {
+      const m = measureOnTarget(dep, tkey, { pwCache: mode });
+      console.log(`  demo deployable ${label} --pw-cache ${mode}: RAM ${m.ramBytes} B linked (accountBytes ${acc[mode].ram.total}), code ${m.codeBytes} B, init ${m.initInstructions} instr, invoke ${m.invokeInstructions} instr`);
+      out.push(
+        record(`demo deployable ${label} --pw-cache ${mode}: static RAM`, m.ramBytes, acc[mode].ram.total, 'B', `linked arrays of the model (${Object.entries(m.ram).filter(([, v]) => v > 8).map(([k, v]) => `${k} ${v}`).join(', ')}); baseline = accountBytes with this mode`),
+        record(`demo deployable ${label} --pw-cache ${mode}: init instructions`, m.initInstructions!, null, 'instr', mode === 'all' ? 'the whole synthesis, once at load' : 'no synthesis at load'),
+        record(`demo deployable ${label} --pw-cache ${mode}: inference instructions`, m.invokeInstructions!, null, 'instr', mode === 'all' ? 'one invoke' : 'one invoke, synthesis included'),
+        record(`demo deployable ${label} --pw-cache ${mode}: code bytes`, m.codeBytes, null, 'B', `model, kernels and synthesis (.text of the exported C; synthesis ${m.synthesisCodeBytes} B); parameters ${m.weightBytes} B`),
+      );
+    }
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -235,16 +265,18 @@ async function main(): Promise<void> {
   for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m4-nodsp', 'cortex-m4 portable'], ['m0-code-4mb', 'cortex-m0 code']] as const) {
     records.push(...synthesisAndInference(deployable, TARGETS[tkey], label, plugin));
   }
-  // whole-model inference, instructions per MAC: our kernels vs the same model calling CMSIS-NN
+  // whole-model inference, instructions per MAC: our kernels vs the same model calling CMSIS-NN and
+  // on TFLite-Micro-style reference loops, all measured in this run
   const macs = inferenceMacs(synthesize(deployable));
-  if (root) {
-    for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m0-code-4mb', 'cortex-m0 code']] as const) {
-      const ours = countInitAndInvoke(deployable, TARGETS[tkey], plugin, 'native');
-      const cm = countInitAndInvoke(deployable, TARGETS[tkey], plugin, 'cmsis-nn', { root, key: tkey });
-      console.log(`  MIT-BIH deployable ${label}: inference ${(ours.infer / macs).toFixed(2)} instr/MAC ours, ${(cm.infer / macs).toFixed(2)} CMSIS-NN calls (${macs} MAC)`);
-      records.push(record(`MIT-BIH deployable ${label}: inference instr/MAC vs CMSIS-NN calls`, ours.infer / macs, cm.infer / macs, 'instr/MAC', `${macs} MAC per inference; baseline = the same generated C with --kernels cmsis-nn, measured in the same run`));
-    }
+  for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m0-code-4mb', 'cortex-m0 code']] as const) {
+    const ours = measureOnTarget(deployable, tkey).invokeInstructions!;
+    const ref = measureOnTarget(deployable, tkey, { kernels: 'reference' }).invokeInstructions!;
+    const cm = root ? measureOnTarget(deployable, tkey, { kernels: 'cmsis-nn', cmsisRoot: root }).invokeInstructions! : null;
+    console.log(`  MIT-BIH deployable ${label}: inference ${(ours / macs).toFixed(2)} instr/MAC ours, ${cm !== null ? `${(cm / macs).toFixed(2)} CMSIS-NN calls, ` : ''}${(ref / macs).toFixed(2)} TFLM-style reference loops (${macs} MAC)`);
+    if (cm !== null) records.push(record(`MIT-BIH deployable ${label}: inference instr/MAC vs CMSIS-NN calls`, ours / macs, cm / macs, 'instr/MAC', `${macs} MAC per inference; baseline = the same generated C with --kernels cmsis-nn, measured in the same run`));
+    records.push(record(`MIT-BIH deployable ${label}: inference instr/MAC vs TFLM-style reference loops`, ours / macs, ref / macs, 'instr/MAC', `baseline = the same generated C with --kernels reference (tflm_reference_loops.h), measured in the same run`));
   }
+  records.push(...pwCacheModes(decodeDeployable(readFileSync(DEMO_DEPLOYABLE), DEMO_DEPLOYABLE)));
   records.push(...sizes(chainModel(1), TARGETS.m4, 'chain model'));
   records.push(...sizes(randomIntModel(1), TARGETS.m4, 'random model 1'));
   records.push(...sizes(randomIntModel(1), TARGETS.m0, 'random model 1'));

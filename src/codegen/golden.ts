@@ -33,7 +33,7 @@ export interface GoldenOptions {
   /** CRC-32 of the serialized model */
   modelCrc32?: number;
   generator?: string;
-  /** the backend of the exportC output checked: 'cmsis-nn' caches the TFLite bias itself, not the folded one */
+  /** the backend of the exportC output checked: 'cmsis-nn' and 'reference' cache the TFLite bias itself, not the folded one */
   kernels?: KernelBackend;
   /** the --pw-cache mode of the exportC output checked: 'none' has no cache, so its rows are
    * checked one by one through <prefix>_generated_row */
@@ -110,8 +110,8 @@ export function goldenFiles(input: Deployable | IntModel, inputs: Int8Array[], o
       k.push(
         `/* generated layer ${l}: op ${i} "${commentText(op.name)}", ${op.outChannels} x ${op.inChannels}, input zero point ${zp} */`,
         cArray(`${prefix}_golden_kw_${l}`, op.weights),
-        ...(opts.kernels === 'cmsis-nn'
-          ? [`/* the cache's bias (CMSIS-NN backend): the TFLite bias itself */`, cArray(`${prefix}_golden_kb_${l}`, op.bias, 'int32_t')]
+        ...(opts.kernels !== undefined && opts.kernels !== 'native'
+          ? [`/* the cache's bias (${opts.kernels} backend): the TFLite bias itself */`, cArray(`${prefix}_golden_kb_${l}`, op.bias, 'int32_t')]
           : [`/* the cache's bias: bias + input_offset * sum(w), input_offset = ${-zp} (the TFLite bias itself is in ${prefix}_golden.json) */`, cArray(`${prefix}_golden_kb_${l}`, foldedBias(op, zp), 'int32_t')]),
         cArray(`${prefix}_golden_km_${l}`, op.requant.multiplier, 'int32_t'),
         cArray(`${prefix}_golden_ks_${l}`, op.requant.shift),

@@ -7,7 +7,7 @@ import type { GeneratorKnobs } from '../../src/hyper/config.ts';
 import type { PwCacheMode } from '../../src/hyper/cost.ts';
 import { randomDeployable } from '../../src/hyper/testing.ts';
 import { randomInput, type RandomModelOptions } from '../../src/quant/testing/random_model.ts';
-import { exportC } from '../../src/codegen/export_c.ts';
+import { exportC, type KernelBackend } from '../../src/codegen/export_c.ts';
 import { goldenFiles } from '../../src/codegen/golden.ts';
 import { compileArm, compileHost, run, runQemu, writeFiles, TARGETS, type RunResult } from '../../src/codegen/toolchain.ts';
 import { buildCmsisNn } from '../../src/codegen/cmsis_nn_library.ts';
@@ -20,12 +20,12 @@ export function workDir(tag: string): string {
 }
 
 /** Export a model or deployable + golden vectors for `inputs` into a fresh directory. */
-export function prepare(model: IntModel | Deployable, inputs: Int8Array[], opts: { dsp?: boolean; prefix?: string; pwCache?: PwCacheMode } = {}): { dir: string; prefix: string } {
+export function prepare(model: IntModel | Deployable, inputs: Int8Array[], opts: { dsp?: boolean; prefix?: string; pwCache?: PwCacheMode; kernels?: KernelBackend } = {}): { dir: string; prefix: string } {
   const dir = workDir('m');
   const files = exportC(model, opts);
   const prefix = [...files.keys()].find((f) => f.endsWith('.c'))!.replace(/\.c$/, '');
   writeFiles(dir, files);
-  writeFiles(dir, goldenFiles(model, inputs, { prefix, generator: 'test/codegen', pwCache: opts.pwCache }));
+  writeFiles(dir, goldenFiles(model, inputs, { prefix, generator: 'test/codegen', pwCache: opts.pwCache, kernels: opts.kernels }));
   return { dir, prefix };
 }
 

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../../util/atomic_write.ts';
 export const exportCCommand: Command = {
   name: 'export-c',
   summary: 'print a Deployable or an IntModel as C99 (header, model source, kernels, synthesis) for a microcontroller',
-  help: `usage: hypertinypw export-c <model.htpw> --out <dir> [--prefix NAME] [--no-dsp] [--kernels native|cmsis-nn]
+  help: `usage: hypertinypw export-c <model.htpw> --out <dir> [--prefix NAME] [--no-dsp] [--kernels native|cmsis-nn|reference]
                             [--pw-cache all|layer|none]
 
 <model.htpw> is a Deployable ('HTPWDEPL': generated pointwise layers are synthesized in C by
@@ -25,7 +25,8 @@ layers), htpw_kernels.h and, when needed, htpw_synthesis.h.
   --no-dsp        never use the Arm DSP (SMLAD) path
   --kernels K     native (default: htpw_kernels.h) or cmsis-nn (the layers call Arm CMSIS-NN's s8
                   functions; compile with -I <CMSIS-NN>/Include and link its Source/*_s8*.c;
-                  write the golden vectors with the same --kernels)
+                  write the golden vectors with the same --kernels); reference: plain
+                  TFLite-Micro-style loops (tflm_reference_loops.h), the baseline of the mcu bench)
   --pw-cache MODE where the synthesized pointwise kernels live in RAM: all (default: every generated
                   layer synthesized once by <prefix>_init into a cache), layer (one slot, each
                   generated layer synthesized just before it runs), none (one output channel's row
@@ -37,7 +38,7 @@ layers), htpw_kernels.h and, when needed, htpw_synthesis.h.
     checkKnownFlags(p, ['out', 'prefix', 'no-dsp', 'kernels', 'pw-cache']);
     const kernels = kernelsFlag(stringFlag(p, 'kernels'));
     const pwCache = pwCacheFlag(stringFlag(p, 'pw-cache'));
-    if (pwCache === 'none' && kernels === 'cmsis-nn') throw new UsageError('--pw-cache none needs --kernels native (CMSIS-NN computes whole layers)');
+    if (pwCache === 'none' && kernels !== 'native') throw new UsageError(`--pw-cache none needs --kernels native (${kernels} computes whole layers)`);
     const [modelPath] = p.positional;
     const out = stringFlag(p, 'out');
     if (!modelPath || !out || p.positional.length !== 1) throw new UsageError('expected <model.htpw> --out <dir>');

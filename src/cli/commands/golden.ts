@@ -13,7 +13,7 @@ import type { IntModel } from '../../quant/int_model.ts';
 export const goldenCommand: Command = {
   name: 'golden',
   summary: 'write golden vectors (inputs, every layer output, outputs) as C headers and JSON',
-  help: `usage: hypertinypw golden <model.htpw> --out <dir> [--cases N] [--seed S] [--input FILE] [--prefix NAME] [--kernels native|cmsis-nn]
+  help: `usage: hypertinypw golden <model.htpw> --out <dir> [--cases N] [--seed S] [--input FILE] [--prefix NAME] [--kernels native|cmsis-nn|reference]
                        [--pw-cache all|layer|none]
 
 <model.htpw> is a Deployable ('HTPWDEPL', synthesized in TypeScript first) or an IntModel ('HTPWIMDL').
@@ -22,8 +22,8 @@ Runs the simulator with per-layer dumps on N seeded random int8 inputs (default 
 from export-c, built with -DHTPW_LAYER_HOOK=<prefix>_golden_hook) and, with generated layers,
 <prefix>_golden_kernels.h (the synthesized weights, folded bias, multiplier and shift; from a
 Deployable the checking program compares them with the cache <prefix>_init filled). Every file
-names its generator and the model's CRC-32. --kernels cmsis-nn: for C exported with --kernels
-cmsis-nn (its cache holds the TFLite bias, not the folded one). --pw-cache: the mode the C was
+names its generator and the model's CRC-32. --kernels cmsis-nn / reference: for C exported with
+the same --kernels (its cache holds the TFLite bias, not the folded one). --pw-cache: the mode the C was
 exported with (none: the checking program compares each row through <prefix>_generated_row).
   --input FILE  the inputs instead of random ones: raw int8 bytes, one case per model input size
                 (e.g. the beat the inspect page offers for download)`,
