@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import { FormatError } from '../util/errors.ts';
+
 /**
  * A CLI subcommand. Each lives in src/cli/commands/<name>.ts and is a thin layer over the
  * library API: parse arguments, call the library, print. Errors the user can fix are thrown
@@ -61,4 +64,22 @@ export function numberFlag(p: ParsedArgs, name: string, fallback?: number): numb
 /** Reject flags the command does not know, so a typo is never silently ignored. */
 export function checkKnownFlags(p: ParsedArgs, known: string[]): void {
   for (const k of p.flags.keys()) if (!known.includes(k) && k !== 'help') throw new UsageError(`unknown option --${k} (see --help)`);
+}
+
+/** An input file named on the command line: a missing path or a directory is one FormatError
+ * naming the path (exit 1), before any reader sees it. Returns the path. */
+export function inputFile(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new FormatError(path, 'no such file or directory');
+  if (st.isDirectory()) throw new FormatError(path, 'is a directory, expected a file');
+  return path;
+}
+
+/** An input directory named on the command line (a dataset): missing or a plain file is one
+ * FormatError naming the path (exit 1). Returns the path. */
+export function inputDir(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new FormatError(path, 'no such directory');
+  if (!st.isDirectory()) throw new FormatError(path, 'is a file, expected a directory');
+  return path;
 }

@@ -36,13 +36,19 @@ const SYSTEM_PROBLEMS: Record<string, string> = {
   EEXIST: 'already exists',
 };
 
-/** One printable line: control bytes shown as \xNN, whitespace runs folded, cut at MAX_MESSAGE. */
+/** One printable line: control bytes shown as \xNN (\uNNNN for line separators and bidi controls), whitespace runs folded, and a line longer
+ * than MAX_MESSAGE cut in the middle, so both the file named at its start and the problem stated
+ * at its end survive a long echoed field (a garbage record name, a binary header). */
 export function oneLine(text: string): string {
   const flat = text
     .replace(/\s*\n\s*/g, ' ')
     .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    // line separators and bidirectional overrides, which reorder or break what a terminal shows
+    .replace(/[\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
     .replace(/\t/g, ' ');
-  return flat.length > MAX_MESSAGE ? `${flat.slice(0, MAX_MESSAGE - 3)}...` : flat;
+  if (flat.length <= MAX_MESSAGE) return flat;
+  const tail = Math.floor(MAX_MESSAGE / 3);
+  return `${flat.slice(0, MAX_MESSAGE - tail - 3)}...${flat.slice(flat.length - tail)}`;
 }
 
 export interface Failure {

@@ -97,10 +97,15 @@ const TASK_TABLE = {
   kws12: {
     smallPreset: 'kws', knobBase: 'apnea', contextMinutes: 0, exampleCost: 1,
     defaultDir: () => ({ dir: SHARED_SPEECH, demo: false }),
-    load: (dir, opts) => loadSpeechCommands({
-      dir, seed: 0,
-      onProgress: opts.onProgress ? (d, t) => { if (d === t || d % 500 === 0) opts.onProgress!(`speech commands: ${d}/${t} clips`); } : undefined,
-    }),
+    load: (dir, opts) => {
+      const ds = loadSpeechCommands({
+        dir, seed: 0,
+        onProgress: opts.onProgress ? (d, t) => { if (d === t || d % 500 === 0) opts.onProgress!(`speech commands: ${d}/${t} clips`); } : undefined,
+      });
+      // the loader tolerates missing word folders (a partial copy); a directory with no clip at all is no dataset
+      if (ds.y.length === 0) throw new FormatError(dir, 'no Speech Commands clip (word folders of .wav files: yes/, no/, ...)');
+      return ds;
+    },
   },
   apnea: apneaTask(0),
   'apnea-5min': apneaTask(2),

@@ -111,7 +111,7 @@ describe('loadSpeechCommands on the fixture (official lists)', () => {
   });
 
   it('errors: missing directory, lists requested but absent, wrong sample rate', () => {
-    expect(() => loadSpeechCommands({ dir: join(FIXTURE, 'nope') })).toThrow(ArgumentError);
+    expect(() => loadSpeechCommands({ dir: join(FIXTURE, 'nope') })).toThrow(FormatError);
     const tmp = mkdtempSync(join(tmpdir(), 'htpw-sc-'));
     try {
       mkdirSync(join(tmp, 'yes'));

@@ -6,11 +6,13 @@
  * --debug.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { oneLine } from '../../src/cli/failure.ts';
 import { COMMANDS } from '../../src/cli/commands/index.ts';
 import { saveCheckpoint } from '../../src/nn/checkpoint.ts';
 import { SeparableCnn, separableCnnConfig, type ModelSpec } from '../../src/nn/models/separable_cnn.ts';
@@ -128,7 +130,7 @@ describe('every subcommand fails with one line and the right exit code', () => {
     expect(CASES.map((c) => c.command).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
   });
   for (const c of CASES) {
-    it(`${c.command}: missing, empty, truncated and wrong-kind file; bad flag`, async () => {
+    it(`${c.command}: missing, empty, truncated and wrong-kind file, a directory for a file; bad flag`, async () => {
       const missing = f('does-not-exist');
       await expectOneLine(withFile(c, missing), RUNTIME, missing);
       const empty = c.kind === 'mitdb' ? f('mitdb-empty') : f('empty');
@@ -137,6 +139,9 @@ describe('every subcommand fails with one line and the right exit code', () => {
       await expectOneLine(withFile(c, cut), RUNTIME, cut);
       const wrong = c.wrong();
       await expectOneLine(withFile(c, wrong), RUNTIME, wrong);
+      // a directory where a file is expected (and a file where a data directory is)
+      const other = c.kind === 'mitdb' ? valid.intModel : out;
+      await expectOneLine(withFile(c, other), RUNTIME, other);
       const file = c.kind === 'mitdb' ? DEMO_MITDB : valid[c.kind];
       await expectOneLine([...withFile(c, file), '--no-such-flag', 'x'], USAGE, '--no-such-flag');
     }, 60_000);
@@ -145,6 +150,93 @@ describe('every subcommand fails with one line and the right exit code', () => {
   it('data without a subcommand names the missing subcommand', async () => {
     await expectOneLine(['data'], USAGE, 'subcommand');
     await expectOneLine(['data', '--dir', dir], USAGE, 'subcommand');
+  });
+});
+
+/**
+ * The other datasets, through the commands that read them: `run --task <task>` loads every file
+ * (headers, signals, labels, clips), `data stats <dataset>` the label files it counts. Each gets a
+ * missing directory, an empty one, a copy of its fixture with one file emptied, cut in half or
+ * replaced by a model file, and a bad flag.
+ */
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures');
+interface DatasetCase {
+  task: string;
+  dataset: string;
+  fixture: string;
+  /** the file run damages (a signal or clip) and the one data stats reads (undefined: stats reads no file, it counts folders) */
+  runFile: string;
+  statsFile?: string;
+}
+const DATASETS: DatasetCase[] = [
+  { task: 'apnea', dataset: 'apnea-ecg', fixture: 'apnea-ecg', runFile: 'a01.dat', statsFile: 'a01.apn' },
+  { task: 'ptbxl', dataset: 'ptb-xl', fixture: 'ptb-xl', runFile: 'records100/00000/00001_lr.dat', statsFile: 'ptbxl_database.csv' },
+  { task: 'kws12', dataset: 'speech-commands', fixture: 'speech-commands', runFile: 'yes/439c84f4_nohash_1.wav' },
+];
+
+/** A copy of a fixture with `file` emptied, cut in half or replaced by a model file. */
+function damaged(c: DatasetCase, file: string, how: 'empty' | 'cut' | 'wrong'): { dir: string; file: string } {
+  const copy = f(`${c.fixture}-${file.replace(/\W/g, '_')}-${how}`);
+  cpSync(join(FIXTURES, c.fixture), copy, { recursive: true });
+  const p = join(copy, file);
+  const bytes = readFileSync(p);
+  writeFileSync(p, how === 'empty' ? new Uint8Array(0) : how === 'cut' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : readFileSync(valid.intModel));
+  return { dir: copy, file: p };
+}
+
+describe('every dataset fails with one line naming the directory or the damaged file', () => {
+  for (const c of DATASETS) {
+    it(`run --task ${c.task} and data stats ${c.dataset}: missing and empty directory, empty, truncated and wrong-kind file; bad flag`, async () => {
+      const run = (d: string) => ['run', '--task', c.task, '--data', d, '--out', join(out, `run-${c.task}`), '--quick'];
+      const stats = (d: string) => ['data', 'stats', c.dataset, '--dir', d];
+      const missing = f('no-such-dataset');
+      const empty = f(`empty-${c.task}`);
+      mkdirSync(empty);
+      for (const cmd of [run, stats]) {
+        await expectOneLine(cmd(missing), RUNTIME, missing);
+        await expectOneLine(cmd(empty), RUNTIME, empty);
+        await expectOneLine([...cmd(join(FIXTURES, c.fixture)), '--no-such-flag', 'x'], USAGE, '--no-such-flag');
+      }
+      for (const how of ['empty', 'cut', 'wrong'] as const) {
+        const r = damaged(c, c.runFile, how);
+        await expectOneLine(run(r.dir), RUNTIME, r.file);
+        if (c.statsFile) {
+          const s = damaged(c, c.statsFile, how);
+          await expectOneLine(stats(s.dir), RUNTIME, s.file);
+        }
+      }
+    }, 60_000);
+  }
+
+  it('a garbage WFDB header: control bytes escaped, the line cut in the middle, file and problem kept', async () => {
+    const d = f('mitdb-garbage');
+    cpSync(DEMO_MITDB, d, { recursive: true });
+    // WFDB headers are read as latin1: an escape sequence, NUL, BEL, a C1 CSI and a long run
+    const name = `\x1b[31m\x00\x07\x9b${'A'.repeat(500)}`;
+    writeFileSync(join(d, '100.hea'), Buffer.from(`${name} 2 360 650000\n100.dat 212 200 11 1024 995 -22131 0 MLII\n`, 'latin1'));
+    const r = await cli(['run', '--data', d, '--out', join(out, 'run-garbage'), '--quick']);
+    const lines = r.stderr.filter((s) => !PROGRESS.test(s));
+    expect(lines).toHaveLength(1);
+    expect(r.code).toBe(RUNTIME);
+    const line = lines[0];
+    expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    expect(line).toContain('"\\x1b[31m\\x00\\x07\\x9bAAA');
+    expect(line.startsWith(`hypertinypw run: ${join(d, '100.hea')}: record name`)).toBe(true);
+    expect(line.endsWith('" is invalid')).toBe(true);
+    expect(line).toContain('A...A');
+    expect(line.length).toBeLessThanOrEqual('hypertinypw run: '.length + 300);
+  });
+
+  it('oneLine: newlines folded, controls escaped, long lines cut in the middle, short ones untouched', () => {
+    expect(oneLine('a\n  b\tc')).toBe('a b c');
+    expect(oneLine('x\x1by\x7fz\u2028w\u202ev')).toBe('x\\x1by\\x7fz\\u2028w\\u202ev');
+    const long = `start ${'m'.repeat(1000)} end`;
+    const cut = oneLine(long);
+    expect(cut).toHaveLength(300);
+    expect(cut.startsWith('start m')).toBe(true);
+    expect(cut.endsWith('m end')).toBe(true);
+    expect(cut).toContain('m...m');
+    expect(oneLine('x'.repeat(300))).toBe('x'.repeat(300));
   });
 });
 
@@ -169,6 +261,6 @@ describe('the stack is for --debug only', () => {
     const missing = f('nope.htpw');
     const r = spawnSync(process.execPath, ['bin/hypertinypw.mjs', 'bytes', missing], { encoding: 'utf8' });
     expect(r.status).toBe(RUNTIME);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^hypertinypw bytes: ${missing}: .*ENOENT`))]);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^hypertinypw bytes: ${missing}: no such file or directory$`))]);
   }, 240_000);
 });

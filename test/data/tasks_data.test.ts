@@ -234,7 +234,7 @@ describe('the shared folders as they are (labels and rows, no signals)', () => {
   it.skipIf(!SHARED_ON)('loading a task there is a one-line error naming what is missing (opt-in)', async () => {
     const { loadTask } = await import('../../src/pipeline/data.ts');
     expect(() => loadTask('apnea', join(SHARED, 'apnea-ecg'))).toThrow(/no Apnea-ECG record with \.hea, \.dat and \.apn.*data download apnea-ecg/);
-    expect(() => loadTask('ptbxl', join(SHARED, 'ptb-xl'))).toThrow(/ptbxl_database_ecgid1-547\.csv lists records but .*00001_lr\.hea is missing/);
+    expect(() => loadTask('ptbxl', join(SHARED, 'ptb-xl'))).toThrow(/ptbxl_database_ecgid1-547\.csv: lists records but .*00001_lr\.hea is missing/);
   });
 
   it.skipIf(!SHARED_ON)('the real Apnea-ECG headers have the layout the loader reads, and every labelled minute lies inside the signal (opt-in)', () => {

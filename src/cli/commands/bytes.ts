@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { checkKnownFlags, parseArgs, stringFlag, UsageError, inputFile, type Command } from '../command.ts';
 import { FormatError } from '../../util/errors.ts';
 import { decodeDeployable, DEPLOYABLE_MAGIC } from '../../hyper/deployable_io.ts';
 import type { Deployable } from '../../hyper/deployable.ts';
@@ -40,7 +40,7 @@ export const bytesCommand: Command = {
     const mcu = stringFlag(p, 'mcu');
     if (mcu !== undefined && !(mcu in TARGETS)) throw new UsageError(`--mcu: "${mcu}" is not one of ${Object.keys(TARGETS).join(', ')}`);
     if (mcu !== undefined && !hasArmToolchain()) throw new UsageError('--mcu needs arm-none-eabi-gcc and qemu-system-arm on the PATH');
-    const path = p.positional[0];
+    const path = inputFile(p.positional[0]);
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(path);

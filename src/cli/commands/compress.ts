@@ -1,4 +1,4 @@
-import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, inputFile, type Command } from '../command.ts';
 import { evenCalibration, loadTask, taskOfFlag } from '../../pipeline/data.ts';
 import { splitIndices } from '../../data/dataset.ts';
 import { accountBytes, formatByteTable } from '../../hyper/bytes.ts';
@@ -34,7 +34,7 @@ export const compressCommand: Command = {
     const task = taskOfFlag(stringFlag(p, 'task', 'aami')!);
     const rounding = stringFlag(p, 'rounding', 'double') as 'double' | 'single';
     if (rounding !== 'double' && rounding !== 'single') throw new UsageError(`--rounding must be double or single, got ${rounding}`);
-    const model = loadHyperModel(p.positional[0]);
+    const model = loadHyperModel(inputFile(p.positional[0]));
     const knobs = stringFlag(p, 'knobs');
     if (knobs !== undefined) {
       if (!(model instanceof HyperModel)) throw new UsageError('--knobs given for a low-rank checkpoint');

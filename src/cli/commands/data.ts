@@ -7,7 +7,7 @@ import { mitbihStats } from '../../data/mitbih/stats.ts';
 import { speechCommandsStats } from '../../data/audio/speech_commands.ts';
 import { PTBXL_SUPERCLASSES, findPtbxlDatabase, parsePtbxlDatabase, parseScpStatements, splitOfFold, superclassTargets } from '../../data/ptbxl/load.ts';
 import { readAnnotationFile } from '../../data/wfdb/annotation.ts';
-import { type Command, UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag } from '../command.ts';
+import { type Command, UsageError, checkKnownFlags, inputDir, numberFlag, parseArgs, stringFlag } from '../command.ts';
 
 const HELP = `hypertinypw data: dataset statistics and downloads
 
@@ -22,6 +22,8 @@ usage:
       kws12 examples and files per class and split (v0.01 or v0.02 layout; official lists or hash split)
   hypertinypw data download <mitbih|apnea-ecg|ptb-xl> --dir <dir> [--base-url URL] [--quiet]
       fetch from PhysioNet (${'https://physionet.org/files/<db>/<version>/'}), resumable, SHA-256 verified`;
+
+const STATS = ['mitbih', 'apnea-ecg', 'ptb-xl', 'speech-commands'];
 
 function print(obj: unknown, json: boolean): void {
   if (json) {
@@ -39,7 +41,7 @@ function stats(name: string | undefined, dir: string, p: ReturnType<typeof parse
     }
     case 'apnea-ecg': {
       const out: Record<string, { A: number; N: number }> = {};
-      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.apn')).sort() : [];
+      const files = readdirSync(dir).filter((f) => f.endsWith('.apn')).sort();
       if (files.length === 0) throw new FormatError(dir, 'no .apn label file');
       for (const f of files) {
         const labels = minuteLabels(readAnnotationFile(join(dir, f)), 100, join(dir, f));
@@ -68,10 +70,13 @@ function stats(name: string | undefined, dir: string, p: ReturnType<typeof parse
       }
       return Object.fromEntries(out.map((o) => [o.split, o]));
     }
-    case 'speech-commands':
-      return speechCommandsStats(dir);
+    case 'speech-commands': {
+      const s = speechCommandsStats(dir);
+      if (s.totals.files.all === 0) throw new FormatError(dir, `no Speech Commands clip (no folder of ${s.classes.slice(0, 3).join(', ')}, ... with .wav files)`);
+      return s;
+    }
     default:
-      throw new UsageError(`stats: unknown dataset "${name}" (mitbih, apnea-ecg, ptb-xl, speech-commands)`);
+      throw new UsageError(`stats: unknown dataset "${name}" (${STATS.join(', ')})`);
   }
 }
 
@@ -87,7 +92,8 @@ export const dataCommand: Command = {
     if (!dir) throw new UsageError('--dir <path> is required');
     if (sub === 'stats') {
       checkKnownFlags(p, ['dir', 'json', 'val-count', 'seed', 'database']);
-      print(stats(name, dir, p), p.flags.has('json'));
+      if (!STATS.includes(name as string)) throw new UsageError(`stats: unknown dataset "${name}" (${STATS.join(', ')})`);
+      print(stats(name, inputDir(dir), p), p.flags.has('json'));
       return 0;
     }
     if (sub === 'download') {

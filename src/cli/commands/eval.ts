@@ -1,4 +1,4 @@
-import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, inputFile, type Command } from '../command.ts';
 import { checkTask, defaultDataDir, loadTask, TASKS } from '../../pipeline/data.ts';
 import { taskLines } from '../../pipeline/task_lines.ts';
 import { compareModels, evaluate, savePredictions } from '../../pipeline/evaluate.ts';
@@ -48,7 +48,7 @@ export const evalCommand: Command = {
     if (p.positional.length !== 1) throw new UsageError('expected one <model.ckpt | model.htpw>');
     const task = checkTask(stringFlag(p, 'task') ?? (() => { throw new UsageError('--task is required'); })());
     const data = stringFlag(p, 'data', defaultDataDir(task).dir)!;
-    const { kind, model } = loadAnyModel(p.positional[0]);
+    const { kind, model } = loadAnyModel(inputFile(p.positional[0]));
     const ds = loadTask(task, data, { cacheDir: stringFlag(p, 'cache', '.cache/hypertinypw') });
     const ev = evaluate(model, ds, { resamples, seed });
     const save = stringFlag(p, 'save');

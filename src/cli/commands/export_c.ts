@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { checkKnownFlags, parseArgs, stringFlag, UsageError, inputFile, type Command } from '../command.ts';
 import { exportCWithLayout, KERNEL_BACKENDS, type KernelBackend } from '../../codegen/export_c.ts';
 import { decodeIntModel } from '../../quant/int_model_io.ts';
 import { decodeDeployable, DEPLOYABLE_MAGIC } from '../../hyper/deployable_io.ts';
@@ -42,7 +42,7 @@ layers), htpw_kernels.h and, when needed, htpw_synthesis.h.
     const [modelPath] = p.positional;
     const out = stringFlag(p, 'out');
     if (!modelPath || !out || p.positional.length !== 1) throw new UsageError('expected <model.htpw> --out <dir>');
-    const bytes = readFileSync(modelPath);
+    const bytes = readFileSync(inputFile(modelPath));
     const model = decodeModelFile(bytes, modelPath);
     const crc = crc32(bytes).toString(16).padStart(8, '0');
     const { files, layout } = exportCWithLayout(model, { prefix: stringFlag(p, 'prefix'), dsp: !p.flags.has('no-dsp'), kernels, pwCache, source: `${modelPath}, CRC-32 0x${crc}` });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command, inputFile as existingFile } from '../command.ts';
 import { goldenFiles, goldenModel } from '../../codegen/golden.ts';
 import { decodeModelFile, kernelsFlag } from './export_c.ts';
 import { pwCacheFlag } from './bytes.ts';
@@ -38,7 +38,7 @@ exported with (none: the checking program compares each row through <prefix>_gen
     const cases = numberFlag(p, 'cases', 3)!;
     const seed = numberFlag(p, 'seed', 1)!;
     if (!Number.isInteger(cases) || cases < 1) throw new UsageError('--cases must be a positive integer');
-    const bytes = readFileSync(modelPath);
+    const bytes = readFileSync(existingFile(modelPath));
     const input = decodeModelFile(bytes, modelPath);
     const model = goldenModel(input);
     const inputFile = stringFlag(p, 'input');
@@ -54,6 +54,7 @@ exported with (none: the checking program compares each row through <prefix>_gen
 /** The int8 cases of an --input file: its bytes cut into model-input-sized cases. */
 function inputCases(model: IntModel, path: string): Int8Array[] {
   let raw: Uint8Array;
+  existingFile(path);
   try {
     raw = readFileSync(path);
   } catch (e) {

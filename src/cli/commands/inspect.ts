@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { checkKnownFlags, numberFlag, parseArgs, stringFlag, UsageError, inputFile, type Command } from '../command.ts';
 import { readModelView } from '../../inspect/model_view.ts';
 import { startServer } from '../../inspect/server.ts';
 import { buildSite, writeSite } from '../../inspect/site.ts';
@@ -39,7 +39,7 @@ its row. Another model (or a results file) can be dropped on the page.
     if (model) {
       let bytes: Uint8Array;
       try {
-        bytes = readFileSync(model);
+        bytes = readFileSync(inputFile(model));
       } catch (e) {
         throw new FormatError(model, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }

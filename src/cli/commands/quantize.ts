@@ -1,5 +1,3 @@
-import { FormatError } from '../../util/errors.ts';
-import { existsSync } from 'node:fs';
 import { splitIndices } from '../../data/dataset.ts';
 import { argmaxRows, predictLogits } from '../../nn/batch.ts';
 import { loadModel } from '../../nn/checkpoint.ts';
@@ -11,7 +9,7 @@ import type { IntModel, RoundingMode } from '../../quant/int_model.ts';
 import { writeIntModel } from '../../quant/int_model_io.ts';
 import { ptq } from '../../quant/ptq.ts';
 import { qatFineTune } from '../../quant/qat.ts';
-import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Command } from '../command.ts';
+import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, inputFile, type Command } from '../command.ts';
 
 /**
  * `hypertinypw quantize`: float checkpoint -> IntModel (.htpw) by post-training quantization
@@ -58,7 +56,7 @@ export const quantizeCommand: Command = {
     checkKnownFlags(p, ['data', 'task', 'method', 'calib', 'percentile', 'calib-examples', 'epochs', 'lr', 'batch-size', 'rounding', 'qat-dir', 'cache', 'rr', 'quiet', 'out']);
     const ckpt = p.positional[0];
     if (ckpt === undefined) throw new UsageError('quantize needs a <checkpoint.ckpt> argument');
-    if (!existsSync(ckpt)) throw new FormatError(ckpt, 'no such file or directory');
+    inputFile(ckpt);
     const data = stringFlag(p, 'data');
     const out = stringFlag(p, 'out');
     const task = stringFlag(p, 'task', 'aami');

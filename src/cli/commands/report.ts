@@ -1,6 +1,5 @@
 import { FormatError } from '../../util/errors.ts';
-import { existsSync } from 'node:fs';
-import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { checkKnownFlags, parseArgs, stringFlag, UsageError, inputFile, type Command } from '../command.ts';
 import { readResults } from '../../eval/results.ts';
 import { writeReport } from '../../report/report.ts';
 
@@ -28,7 +27,7 @@ export const reportCommand: Command = {
     const input = p.positional[0];
     const out = stringFlag(p, 'out');
     if (out === undefined) throw new UsageError('--out <dir> is required');
-    if (!existsSync(input)) throw new FormatError(input, 'no such file or directory');
+    inputFile(input);
     const { records, warnings } = readResults(input);
     if (records.length === 0) throw new FormatError(input, `no complete result record${warnings.length ? ` (${warnings[0]})` : ' (empty file)'}`);
     for (const w of warnings) console.error(`warning: ${w}`);

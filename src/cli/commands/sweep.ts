@@ -1,6 +1,5 @@
-import { FormatError } from '../../util/errors.ts';
-import { existsSync, readFileSync } from 'node:fs';
-import { checkKnownFlags, parseArgs, stringFlag, UsageError, type Command } from '../command.ts';
+import { readFileSync } from 'node:fs';
+import { checkKnownFlags, parseArgs, stringFlag, UsageError, inputFile, type Command } from '../command.ts';
 import { readSweepConfig, runSweep, sweepJobs } from '../../pipeline/sweep.ts';
 import { mergeSweeps, parseShard, shardOut } from '../../pipeline/shards.ts';
 import { writeResultsMd } from '../../pipeline/results_md.ts';
@@ -10,7 +9,7 @@ import { lockDirectory } from '../../util/lock.ts';
 /** The reading guide's Markdown, or nothing. */
 function readingOf(path: string | undefined): string[] {
   if (!path) return [];
-  if (!existsSync(path)) throw new FormatError(path, 'no such file or directory (--reading)');
+  inputFile(path);
   return [readFileSync(path, 'utf8').trim()];
 }
 
@@ -88,11 +87,11 @@ export const sweepCommand: Command = {
     if (p.flags.has('report-only')) {
       const md = stringFlag(p, 'results-md');
       if (!md || p.positional.length === 0 || includes.length === 0) throw new UsageError('--report-only needs <config.json>... (for the list of expected models), --include <results files> and --results-md <file>');
-      writeMd(md, [], p.positional.flatMap((f) => sweepJobs(readSweepConfig(f)).map((j) => j.id)));
+      writeMd(md, [], p.positional.flatMap((f) => sweepJobs(readSweepConfig(inputFile(f))).map((j) => j.id)));
       return 0;
     }
     if (p.positional.length !== 1) throw new UsageError('expected one <config.json>');
-    const c = readSweepConfig(p.positional[0]);
+    const c = readSweepConfig(inputFile(p.positional[0]));
     const out = stringFlag(p, 'out');
     const data = stringFlag(p, 'data');
     const shardText = stringFlag(p, 'shard');

@@ -1,5 +1,5 @@
 import { FormatError } from '../../util/errors.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitIndices } from '../../data/dataset.ts';
 import { confusionMatrix, macroF1 } from '../../eval/metrics.ts';
@@ -9,7 +9,7 @@ import { DEFAULT_TRAIN_CONFIG, train, trainDataOf, validationScore, type TrainCo
 import { loadTask, smallPresetOf, taskOfFlag } from '../../pipeline/data.ts';
 import { writeFileAtomic } from '../../util/atomic_write.ts';
 import { lockDirectory } from '../../util/lock.ts';
-import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, type Command } from '../command.ts';
+import { UsageError, checkKnownFlags, numberFlag, parseArgs, stringFlag, inputFile, type Command } from '../command.ts';
 
 /**
  * `hypertinypw train`: train a separable CNN on MIT-BIH (AAMI 5-class or binary), select the
@@ -79,7 +79,7 @@ export const trainCommand: Command = {
     const cfgPath = stringFlag(p, 'config');
     let file: TrainFileConfig = {};
     if (cfgPath !== undefined) {
-      if (!existsSync(cfgPath)) throw new FormatError(cfgPath, 'no such file or directory');
+      inputFile(cfgPath);
       try {
         file = JSON.parse(readFileSync(cfgPath, 'utf8')) as TrainFileConfig;
       } catch (e) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../core/rng.ts';
-import { ArgumentError } from '../../util/errors.ts';
+import { ArgumentError, FormatError } from '../../util/errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { readAnnotationFile } from '../wfdb/annotation.ts';
 import { readRecord, toPhysical } from '../wfdb/signal.ts';
@@ -76,7 +76,7 @@ export function loadApnea(opts: LoadApneaOptions): Dataset {
   const ctx = opts.contextMinutes ?? 0;
   if (!(Number.isInteger(ctx) && ctx >= 0 && ctx <= 5)) throw new ArgumentError('loadApnea', `contextMinutes ${ctx} must be an integer in 0..5`);
   const records = opts.records ?? [...APNEA_LEARNING_RECORDS, ...APNEA_TEST_RECORDS].filter((r) => available(opts.dir, r));
-  if (records.length === 0) throw new ArgumentError('loadApnea', `no Apnea-ECG record with .hea, .dat and .apn in ${opts.dir} (hypertinypw data download apnea-ecg --dir <dir>)`);
+  if (records.length === 0) throw new FormatError(opts.dir, 'no Apnea-ECG record with .hea, .dat and .apn (hypertinypw data download apnea-ecg --dir <dir>)');
   const splits = apneaSplits(records, opts);
   const segs: Float32Array[] = [];
   const ys: number[] = [];

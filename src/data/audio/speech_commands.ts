@@ -30,7 +30,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Rng } from '../../core/rng.ts';
-import { ArgumentError } from '../../util/errors.ts';
+import { ArgumentError, FormatError } from '../../util/errors.ts';
 import type { Dataset, SplitName } from '../dataset.ts';
 import { DEFAULT_FRONT_END, fitClip, MfccFrontEnd, type FrontEndConfig } from './mfcc.ts';
 import { readWavFile } from './wav.ts';
@@ -126,7 +126,7 @@ function readList(path: string): Set<string> {
 
 /** List the word folders, clips, noise files and split lists of a Speech Commands directory. */
 export function scanSpeechCommands(dir: string, backgroundDir?: string): SpeechCommandsLayout {
-  if (!existsSync(dir)) throw new ArgumentError('scanSpeechCommands', `no such directory: ${dir}`);
+  if (!existsSync(dir)) throw new FormatError(dir, 'no such directory');
   const words: string[] = [];
   const clips = new Map<string, string[]>();
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -89,9 +89,9 @@ export function findPtbxlDatabase(dir: string): { path: string; others: string[]
   try {
     names = readdirSync(dir).filter((f) => /^ptbxl_database.*\.csv$/i.test(f)).sort();
   } catch (e) {
-    throw new ArgumentError('ptb-xl', `cannot read directory ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new FormatError(dir, `cannot read the PTB-XL directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (names.length === 0) throw new ArgumentError('ptb-xl', `no ptbxl_database*.csv in ${dir} (pass the database file explicitly)`);
+  if (names.length === 0) throw new FormatError(dir, 'no ptbxl_database*.csv (pass the database file explicitly; hypertinypw data download ptb-xl --dir <dir>)');
   return { path: join(dir, names[0]), others: names.slice(1).map((n) => join(dir, n)) };
 }
 
@@ -124,14 +124,14 @@ export function loadPtbxl(opts: LoadPtbxlOptions): Dataset {
     if (opts.keepUnlabeled || t.some((v) => v)) picked.push({ row, t });
     if (opts.limit !== undefined && picked.length >= opts.limit) break;
   }
-  if (picked.length === 0) throw new ArgumentError('loadPtbxl', `no labelled record in ${dbPath}`);
+  if (picked.length === 0) throw new FormatError(dbPath, 'no labelled record');
   let L = 0;
   let C = 0;
   let x = new Float32Array(0);
   const patients = new Map<number, number>();
   const group = new Int32Array(picked.length);
   const first = join(opts.dir, `${picked[0].row.filenameLr}.hea`);
-  if (!existsSync(first)) throw new ArgumentError('loadPtbxl', `${dbPath} lists records but ${first} is missing: the signals are not here (hypertinypw data download ptb-xl --dir <dir>)`);
+  if (!existsSync(first)) throw new FormatError(dbPath, `lists records but ${first} is missing: the signals are not here (hypertinypw data download ptb-xl --dir <dir>)`);
   const want = opts.leads?.map((l) => l.toUpperCase());
   if (want && want.length === 0) throw new ArgumentError('loadPtbxl', 'leads must name at least one lead');
   picked.forEach(({ row }, n) => {
