@@ -54,7 +54,7 @@ describe('hypertinypw inspect', () => {
   });
 
   it('a missing file or a bad option: one line, non-zero exit', async () => {
-    expect(await mainWithStderr(['inspect', join(dir, 'missing.htpw')])).toEqual({ code: 1, err: `hypertinypw inspect: ${join(dir, 'missing.htpw')}: cannot read (ENOENT)` });
+    expect(await mainWithStderr(['inspect', join(dir, 'missing.htpw')])).toEqual({ code: 1, err: `hypertinypw inspect: ${join(dir, 'missing.htpw')}: no such file or directory` });
     expect(await mainWithStderr(['inspect', modelFile, '--results', join(dir, 'none.jsonl'), '--out', join(dir, 'y')])).toEqual({ code: 1, err: `hypertinypw inspect: ${join(dir, 'none.jsonl')}: cannot read the results file (ENOENT)` });
     expect(await mainWithStderr(['inspect', '--port', '70000'])).toEqual({ code: 2, err: 'hypertinypw inspect: --port must be an integer in 0..65535, got 70000' });
     expect((await mainWithStderr(['inspect', '--colour'])).code).toBe(2);

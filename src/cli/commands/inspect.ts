@@ -38,8 +38,9 @@ its row. Another model (or a results file) can be dropped on the page.
     if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) throw new UsageError(`--port must be an integer in 0..${MAX_PORT}, got ${port}`);
     if (model) {
       let bytes: Uint8Array;
+      inputFile(model);
       try {
-        bytes = readFileSync(inputFile(model));
+        bytes = readFileSync(model);
       } catch (e) {
         throw new FormatError(model, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
