@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // a test that makes no assertion fails (test/setup/asserts_something.ts)
+    setupFiles: ['test/setup/asserts_something.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,
