@@ -22,7 +22,8 @@ function samePoints(a: CurvePoint[], b: CurvePoint[]): boolean {
   return a.length === b.length && a.every((p, i) => p.epoch === b[i].epoch && p.trainLoss === b[i].trainLoss && p.valMacroF1 === b[i].valMacroF1);
 }
 
-export function curvesSvg(series: CurveSeries[], title: string, variantOrder: string[] = []): string {
+/** `note`: a caveat printed under the title in red (e.g. the validation split is tiny). */
+export function curvesSvg(series: CurveSeries[], title: string, variantOrder: string[] = [], note?: string): string {
   const PW = 360, PH = 250;
   const M = { left: 62, top: 66, gap: 80, bottom: 52 };
   const W = M.left + PW + M.gap + PW + 30;
@@ -45,6 +46,7 @@ export function curvesSvg(series: CurveSeries[], title: string, variantOrder: st
   const legendRows = Math.ceil(series.length / perRow);
   const H = M.top + PH + M.bottom + legendRows * 20 + 10;
   const body: string[] = [text(16, 24, title, { size: 15, weight: 'bold' })];
+  if (note) body.push(text(16, 41, note, { size: 11, fill: '#a01010' }));
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) {
     body.push(text(W / 2, H / 2, 'no training curves', { anchor: 'middle' }));

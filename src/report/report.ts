@@ -89,10 +89,11 @@ export function configLabel(r: ResultRecord): string {
 }
 
 /** "<variant> <config>" for legends and titles, without a config label that only repeats the
- * variant's words ("PW stored INT8", not "PW stored INT8 PW INT8"). */
+ * variant's words ("PW stored INT8", not "PW stored INT8 PW INT8"; "float CNN (large)", not
+ * "float CNN (large) float32": a word with a bit width appended repeats the word). */
 export function modelLabel(variantLabel: string, config: string): string {
   const words = new Set(variantLabel.toLowerCase().split(/[\s()]+/).filter(Boolean));
-  const redundant = config.toLowerCase().split(/\s+/).filter(Boolean).every((w) => words.has(w));
+  const redundant = config.toLowerCase().split(/\s+/).filter(Boolean).every((w) => words.has(w) || words.has(w.replace(/\d+$/, '')));
   return redundant ? variantLabel : `${variantLabel} ${config}`;
 }
 
@@ -101,10 +102,22 @@ export const FEW_TEST_EXAMPLES = 100;
 
 /** The caveat for plots of models evaluated on fewer than FEW_TEST_EXAMPLES test examples, or ''. */
 export function fewTestExamplesNote(rs: ResultRecord[]): string {
-  const ns = rs.map((r) => (r.config.evaluation as { nTest?: unknown } | undefined)?.nTest).filter((n): n is number => typeof n === 'number');
+  return fewExamplesNote(rs, 'nTest', 'test');
+}
+
+/** The same for training curves, whose validation macro-F1 rests on the validation split. */
+export function fewValExamplesNote(rs: ResultRecord[]): string {
+  return fewExamplesNote(rs, 'nVal', 'validation');
+}
+
+function fewExamplesNote(rs: ResultRecord[], key: 'nTest' | 'nVal', split: string): string {
+  const ns = rs.map((r) => (r.config.evaluation as Record<string, unknown> | undefined)?.[key]).filter((n): n is number => typeof n === 'number');
   if (ns.length === 0) return '';
   const n = Math.min(...ns);
-  return n < FEW_TEST_EXAMPLES ? `only ${n} test examples (< ${FEW_TEST_EXAMPLES}): intervals are wide, differences say little` : '';
+  if (n >= FEW_TEST_EXAMPLES) return '';
+  return split === 'test'
+    ? `only ${n} test examples (< ${FEW_TEST_EXAMPLES}): intervals are wide, differences say little`
+    : `validation macro-F1 on only ${n} examples (< ${FEW_TEST_EXAMPLES}): the curves are noisy`;
 }
 
 function variantRank(v: string): number {
@@ -269,7 +282,7 @@ function taskSection(task: string, rs: ResultRecord[], outDir: string, opts: Rep
     const file = `curves-${tslug}.svg`;
     writeFileAtomic(
       join(outDir, file),
-      curvesSvg(withCurves.map((r) => ({ variant: r.variant, label: `${modelLabel(variantStyle(r.variant, variantOrder).label, configLabel(r))}${new Set(withCurves.map((x) => x.seed)).size > 1 ? ` s${r.seed}` : ''}`, points: r.curves! })), `${task}: training curves`, variantOrder),
+      curvesSvg(withCurves.map((r) => ({ variant: r.variant, label: `${modelLabel(variantStyle(r.variant, variantOrder).label, configLabel(r))}${new Set(withCurves.map((x) => x.seed)).size > 1 ? ` s${r.seed}` : ''}`, points: r.curves! })), `${task}: training curves`, variantOrder, fewValExamplesNote(withCurves) || undefined),
     );
     files.push(join(outDir, file));
     md.push(`![training curves](${file})`, '');

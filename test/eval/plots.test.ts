@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { CurvePoint, ResultRecord } from '../../src/eval/results.ts';
 import { curvesSvg } from '../../src/report/curves.ts';
 import { dodge, paretoSvg } from '../../src/report/pareto.ts';
-import { fewTestExamplesNote, modelLabel } from '../../src/report/report.ts';
+import { fewTestExamplesNote, fewValExamplesNote, modelLabel, writeReport } from '../../src/report/report.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const pts = (k: number): CurvePoint[] => [1, 2, 3].map((e) => ({ epoch: e, trainLoss: k / e, valMacroF1: 0.1 * e + k / 100 }));
 
@@ -26,7 +29,8 @@ describe('plots', () => {
   it('a config label that only repeats the variant name is dropped from legends', () => {
     expect(modelLabel('PW stored INT8', 'PW INT8')).toBe('PW stored INT8');
     expect(modelLabel('INT8 CNN (large)', 'INT8')).toBe('INT8 CNN (large)');
-    expect(modelLabel('float CNN (large)', 'float32')).toBe('float CNN (large) float32');
+    // a word with a bit width appended repeats the word
+    expect(modelLabel('float CNN (large)', 'float32')).toBe('float CNN (large)');
     expect(modelLabel('PW INT8 low-rank', 'r4')).toBe('PW INT8 low-rank r4');
   });
 
@@ -49,5 +53,20 @@ describe('plots', () => {
     expect(fewTestExamplesNote([{ config: {} } as unknown as ResultRecord])).toBe('');
     const svg = paretoSvg([{ variant: 'pw-int8', label: 'a', x: 1000, y: 0.5, lo: 0.4, hi: 0.6 }], { title: 't', note: fewTestExamplesNote([rec(27)]) });
     expect(svg).toContain('only 27 test examples');
+  });
+
+  it('training curves resting on fewer than 100 validation examples say so; the report writes it on the curves plot', () => {
+    const rec = (nVal: number) => ({ config: { evaluation: { nVal } } }) as unknown as ResultRecord;
+    expect(fewValExamplesNote([rec(23), rec(500)])).toMatch(/validation macro-F1 on only 23 examples/);
+    expect(fewValExamplesNote([rec(100)])).toBe('');
+    expect(curvesSvg([{ variant: 'pw-int8', label: 'a', points: pts(1) }], 't', [], 'NOTE-X')).toContain('NOTE-X');
+    expect(curvesSvg([{ variant: 'pw-int8', label: 'a', points: pts(1) }], 't')).not.toContain('#a01010');
+    // the committed kws12 subset sweep: 23 validation and 27 test clips
+    const out = mkdtempSync(join(tmpdir(), 'htpw-plots-'));
+    const records = readFileSync(join(__dirname, '../../results/kws12-subset.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResultRecord);
+    writeReport(records, out, { source: 'kws12-subset.jsonl' });
+    expect(readFileSync(join(out, 'curves-kws12.svg'), 'utf8')).toContain('validation macro-F1 on only 23 examples');
+    expect(readFileSync(join(out, 'pareto-kws12.svg'), 'utf8')).toContain('only 27 test examples');
+    expect(readFileSync(join(out, 'curves-kws12.svg'), 'utf8')).not.toMatch(/float CNN \(large\) float32/);
   });
 });
