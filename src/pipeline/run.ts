@@ -123,7 +123,7 @@ export async function runPipeline(o: RunOptions = {}): Promise<RunSummary> {
   const nEval = splitIndices(ds, 'val').length + splitIndices(ds, 'test').length;
   const cost = exampleCostOf(task);
   const est = cost * estimateSeconds(nTrain, nEval, epochs, hyperEpochs, qatEpochs, large, largeEpochs);
-  log(`  ${nTrain} training examples; small CNN ${epochs} epochs, HyperTinyPW ${hyperEpochs} epochs, QAT ${qatEpochs} epochs${large ? `, large float CNN ${largeEpochs} epochs` : ''}; estimated ${fmt(est)}${small || !task.startsWith('mitbih') ? '' : ` (full dataset: the long run; --data ${'data/demo/mitdb'} runs the ~4-minute demo)`}`);
+  log(`  ${nTrain} training examples; small CNN ${epochs} epochs, HyperTinyPW ${hyperEpochs} epochs, QAT ${qatEpochs} epochs${large ? `, large float CNN ${largeEpochs} epochs` : ''}; estimated ${fmt(est)}${small || !task.startsWith('mitbih') ? '' : ` (full dataset: the long run; --data ${'data/demo/mitdb'} runs the 2-minute demo)`}`);
 
   const resultsPath = join(out, 'results.jsonl');
   const have = new Map((existsSync(resultsPath) ? readResults(resultsPath).records : []).map((r) => [r.id, r]));

@@ -13,7 +13,7 @@ exports C (<out>/c/) with golden vectors, compiles and runs it with the host gcc
 (PASS/FAIL), and writes a report (<out>/report/report.md) and <out>/summary.json.
 
 Data: without --data, MIT-BIH tasks use ../shared/data/mitdb (beside the repository) when it
-exists, else the bundled excerpt data/demo/mitdb (about 4 minutes on 2 cores); kws12 uses
+exists, else the bundled excerpt data/demo/mitdb (about 2 minutes on 2 idle cores); kws12 uses
 ../shared/data/speech-commands, apnea and apnea-5min ../shared/data/apnea-ecg, ptbxl and ptbxl-lead2
 ../shared/data/ptb-xl (download the full databases with \`hypertinypw data download\`). On the full MIT-BIH database the run takes much longer; it prints
 its estimate first.
