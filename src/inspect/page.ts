@@ -57,7 +57,7 @@ export const INSPECT_PAGE = `<!doctype html>
 <header>
   <h1>hypertinypw inspect</h1>
   <span class="sub" id="model-name">no model loaded</span>
-  <div id="drop">drop a model (.htpw / .depl / .imdl), a results .jsonl or a WFDB record (.hea + .dat + .atr) here, or <label>choose files<input type="file" id="file-input" multiple></label></div>
+  <div id="drop">drop a model (.htpw: IntModel or Deployable, told apart by its magic), a results .jsonl or a WFDB record (.hea + .dat + .atr) here, or <label>choose files<input type="file" id="file-input" multiple></label></div>
 </header>
 <div id="message"></div>
 <main>

@@ -107,7 +107,7 @@ async function boot(): Promise<void> {
     if (manifest.demo) records = demoSource(manifest.demo.records, manifest.demo.url);
     if (manifest.results) renderPareto(await (await fetchOk(manifest.results.url)).text(), manifest.results.name);
     if (manifest.model) await showModel(new Uint8Array(await (await fetchOk(manifest.model.url)).arrayBuffer()), manifest.model.name);
-    else showMessage('no model given: drop a model file (.htpw / .depl / .imdl) on the page', 'info');
+    else showMessage('no model given: drop a model file (.htpw) on the page', 'info');
   } catch (e) {
     showMessage((e as Error).message);
     document.body.dataset.state = 'error';
