@@ -103,6 +103,8 @@ export function knobProblems(k: GeneratorKnobs): string[] {
   if (!isHeadDesign(k.head)) p.push(`head "${k.head}" is not ${quotedChoices(HEAD_DESIGNS)}`);
   if (!isGainMode(k.gains)) p.push(`gains "${k.gains}" is not ${quotedChoices(GAIN_MODE_NAMES)}`);
   if (k.sharing !== 'shared' && k.sharing !== 'per-layer') p.push(`sharing "${k.sharing}" is not 'shared' or 'per-layer'`);
+  const g = k.generated as unknown;
+  if (g !== 'all' && g !== 'all-but-first' && !(Array.isArray(g) && g.every((j) => Number.isInteger(j) && j >= 0))) p.push(`generated ${JSON.stringify(g)} is not 'all', 'all-but-first' or a list of pointwise indices`);
   return p;
 }
 

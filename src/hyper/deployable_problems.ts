@@ -93,8 +93,11 @@ export function deployableProblems(dep: Deployable): string[] {
     if (!isInt(si.biasExponent, -BIAS_EXPONENT_MAX, BIAS_EXPONENT_MAX)) p.push(`${w}: biasExponent ${si.biasExponent} not in [-24, 24]`);
     if (si.biasQ.length !== s.cOut) p.push(`${w}: ${si.biasQ.length} biases, expected ${s.cOut}`);
   });
+  const served = new Set<number>();
   for (const op of generated) {
     if (op.kind !== 'pwconv1d') continue;
+    if (served.has(op.generatedIndex ?? -1)) p.push(`op "${op.name}": generatedIndex ${op.generatedIndex} serves another op too`);
+    served.add(op.generatedIndex ?? -1);
     const s = c.layers[op.generatedIndex ?? -1];
     if (!s) p.push(`op "${op.name}": generatedIndex ${op.generatedIndex} is not a generated layer`);
     else if (s.cIn !== op.inChannels || s.cOut !== op.outChannels) p.push(`op "${op.name}": ${op.outChannels} x ${op.inChannels}, its generated layer ${op.generatedIndex} is ${s.cOut} x ${s.cIn}`);

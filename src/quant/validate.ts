@@ -122,7 +122,8 @@ const OP_CHECKS = {
     if (tin.shape.length !== 2 || tout.shape.length !== 2) { bad('input and output must be [L, C]'); return; }
     if (si.c !== op.inChannels) bad(`input has ${si.c} channels, op takes ${op.inChannels}`);
     if (so.l !== si.l || so.c !== op.outChannels) bad(`output shape [${tout.shape}], expected [${si.l}, ${op.outChannels}]`);
-    if (op.source === 'generated' && !isInt(op.generatedIndex, 0, 1 << 20)) bad(`generated op without a valid generatedIndex`);
+    if (op.source !== 'stored' && op.source !== 'generated') bad(`source ${JSON.stringify(op.source)} is not 'stored' or 'generated'`);
+    else if (op.source === 'generated' && !isInt(op.generatedIndex, 0, 1 << 20)) bad(`generated op without a valid generatedIndex`);
   },
   fully_connected: (op, c) => {
     const { bad, tin, tout } = c;
@@ -160,6 +161,7 @@ export function intModelProblems(model: IntModel, opts: { generatedEmpty?: boole
   const bad = (where: string, what: string) => problems.push(`${where}: ${what}`);
   if (model.version !== INT_MODEL_VERSION) bad('model', `version ${model.version}, expected ${INT_MODEL_VERSION}`);
   if (model.rounding !== 'double' && model.rounding !== 'single') bad('model', `rounding "${model.rounding}" is not 'double' or 'single'`);
+  if (typeof model.name !== 'string') bad('model', `name ${JSON.stringify(model.name)} is not a string`);
   const nT = model.tensors.length;
   model.tensors.forEach((t, i) => {
     const w = `tensor ${i} "${t.name}"`;
@@ -196,7 +198,14 @@ export function intModelProblems(model: IntModel, opts: { generatedEmpty?: boole
     const tout = model.tensors[op.output];
     dispatch(OP_CHECKS, op, { model, bad: (what) => bad(w, what), tin, tout, si: seqShape(tin.shape), so: seqShape(tout.shape), generatedEmpty: opts.generatedEmpty === true });
   }
-  if (!defined.has(model.outputId)) bad('model', `output tensor ${model.outputId} is never produced`);
+  if (!defined.has(model.outputId) || model.outputId === model.inputId) bad('model', `output tensor ${model.outputId} is never produced by an op`);
+  // every op's result is used: an op whose output nobody reads (e.g. after outputId was moved onto
+  // an intermediate tensor) is dead weight in flash and a sign of an edited file
+  const used = new Set<number>([model.outputId]);
+  for (const op of model.ops) for (const id of op.kind === 'add' ? [op.input, op.input2] : [op.input]) used.add(id);
+  model.ops.forEach((op, k) => {
+    if (validId(op.output) && !used.has(op.output)) bad(`op ${k} "${op.name}" (${op.kind})`, `its output tensor ${op.output} is neither read by an op nor the model's output`);
+  });
   return problems;
 }
 

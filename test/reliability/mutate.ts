@@ -46,14 +46,34 @@ const REPLACEMENTS: ((v: Json) => Json)[] = [
  */
 export function mutateHeader(header: Record<string, unknown>, rng: Rng): string {
   const paths = leaves(header);
-  const path = paths[rng.int(paths.length)];
-  const r = REPLACEMENTS[rng.int(REPLACEMENTS.length)];
-  let parent = header as Record<string | number, Json>;
-  for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, Json>;
+  let path: (string | number)[], before: Json, after: Json;
+  let parent: Record<string | number, Json>;
+  // draw until the edit changes something (a numeric edit of a string is no edit at all)
+  do {
+    path = paths[rng.int(paths.length)];
+    const r = REPLACEMENTS[rng.int(REPLACEMENTS.length)];
+    parent = header as Record<string | number, Json>;
+    for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, Json>;
+    before = parent[path[path.length - 1]];
+    after = r(before);
+  } while (after !== undefined && JSON.stringify(after) === JSON.stringify(before));
   const last = path[path.length - 1];
-  const before = parent[last];
-  const after = r(before);
   if (after === undefined) delete parent[last];
   else parent[last] = after;
   return `${path.join('.')}: ${JSON.stringify(before)} -> ${after === undefined ? '(deleted)' : JSON.stringify(after)}`;
+}
+
+/**
+ * One seeded mutation of the payload: a random byte set to a random other value, the CRC fixed up
+ * (a weight, bias, multiplier, shift, code or basis value changed; the header still describes it).
+ */
+export function mutatePayload(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; what: string } {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const start = 32 + v.getUint32(12, true);
+  const at = start + rng.int(out.length - start);
+  const before = out[at];
+  out[at] = (before + 1 + rng.int(255)) & 0xff;
+  v.setUint32(24, crc32(out.subarray(32)), true);
+  return { bytes: out, what: `payload byte ${at - start}: ${before} -> ${out[at]}` };
 }
