@@ -15,6 +15,7 @@
 
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { diskFull } from '../util/atomic_write.ts';
 import { FormatError } from '../util/errors.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -185,7 +186,9 @@ export function readResults(path: string): ReadResults {
 
 /**
  * Append one record as one line. Returns warnings (an incomplete fragment left by a killed
- * writer is cut off first). Throws FormatError if the record is invalid (nothing is written).
+ * writer is cut off first). Throws FormatError if the record is invalid (nothing is written), and
+ * on a full disk a ResourceError naming the directory and the bytes needed (the file is left as it
+ * was).
  */
 export function appendResult(path: string, record: ResultRecord): string[] {
   const full = { schemaVersion: RESULTS_SCHEMA_VERSION, ...record };
@@ -231,8 +234,14 @@ export function appendResult(path: string, record: ResultRecord): string[] {
       }
     }
     let written = 0;
-    while (written < line.length) written += writeSync(fd, line, written, line.length - written, size + written);
-    fsyncSync(fd);
+    try {
+      while (written < line.length) written += writeSync(fd, line, written, line.length - written, size + written);
+      fsyncSync(fd);
+    } catch (e) {
+      // a full disk after part of the line: cut it off again, the file stays as it was
+      if (written > 0) ftruncateSync(fd, size);
+      throw diskFull(e, path, line.length);
+    }
   } finally {
     closeSync(fd);
   }

@@ -38,7 +38,7 @@ import { GAIN_MODES, HEADS } from '../hyper/heads.ts';
 import type { SeparableCnn, SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
 import type { TrainConfig } from '../nn/trainer.ts';
 import type { IntModel } from '../quant/int_model.ts';
-import { ArgumentError, FormatError } from '../util/errors.ts';
+import { ArgumentError, FormatError, ResourceError } from '../util/errors.ts';
 import { checkTask, defaultDataDir, describeDataset, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable } from './evaluate.ts';
 import { readBackbone, storeBackbone, type BackboneKind } from './backbones.ts';
@@ -369,6 +369,9 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
       log(`  ${job.id}: flash ${bytes.flash.total} B, RAM ${bytes.ram.total} B, macro-F1 ${m.macroF1.value.toFixed(3)} [${m.macroF1.lo.toFixed(3)}, ${m.macroF1.hi.toFixed(3)}], ${fmt((Date.now() - tj) / 1000)} (total ${fmt((Date.now() - t0) / 1000)})`);
       record = rec;
     } catch (e) {
+      // the machine stands in the way (a full disk, a run directory locked by another process):
+      // every later model would fail the same way, so the sweep stops here with that one line
+      if (e instanceof ResourceError) throw e;
       const msg = (e as Error).message;
       log(`  FAILED ${job.id}: ${msg}`);
       summary.failed.push({ id: job.id, error: msg });

@@ -67,7 +67,7 @@ export function diskFull(e: unknown, path: string, bytes: number): unknown {
   } catch {
     // statfs unavailable: report without the free space
   }
-  return new ResourceError(dir, `no space left on the device (${code}): writing ${basename(path)} needs ${bytes} bytes${free}; free some space and rerun (with --resume to continue)`);
+  return new ResourceError(dir, `no space left on the device (${code}): writing ${basename(path)} needs ${bytes} bytes${free}; free some space and run again (train: with --resume; a sweep continues by itself)`);
 }
 
 /** Is process `pid` running on this machine? (EPERM: it exists but belongs to another user.) */

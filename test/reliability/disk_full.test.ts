@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
+import { appendResult, readResults } from '../../src/eval/results.ts';
 import { join } from 'node:path';
 import { train, type TrainConfig } from '../../src/nn/index.ts';
 import { ResourceError } from '../../src/util/errors.ts';
 import { LOCK_FILE } from '../../src/util/lock.ts';
 import { synthData, tinySpec } from '../nn/helpers.ts';
+import { syntheticResults } from '../eval/synthetic_results.ts';
 import { CAN_MOUNT, smallFilesystem, tempFilesUnder } from './helpers.ts';
 
 const data = synthData(60);
@@ -28,6 +31,35 @@ describe('training on a full disk (#19 hole 2)', () => {
       const r = await train({ spec: tinySpec(), data, config: cfg, outDir: fs.dir, resume: true, quiet: true });
       expect(r.history.map((h) => h.epoch)).toEqual([1, 2]);
       expect(tempFilesUnder(fs.dir)).toEqual([]);
+    } finally {
+      fs.unmount();
+    }
+  });
+});
+
+describe('appending to results.jsonl on a full disk (#19 hole 2, the sweep\'s log)', () => {
+  it.skipIf(!CAN_MOUNT)('one ResourceError naming the directory and the bytes needed; the file is left as it was (needs root for a tmpfs)', () => {
+    const fs = smallFilesystem(64);
+    try {
+      const path = join(fs.dir, 'results.jsonl');
+      const [first, second] = syntheticResults(3);
+      appendResult(path, first);
+      const before = readFileSync(path);
+      // leave 8 KiB free, then append a 40 KB record: part of it fits, the rest does not
+      const s = statfsSync(fs.dir);
+      writeFileSync(join(fs.dir, 'filler'), new Uint8Array(s.bavail * s.bsize - 8192));
+      const big = { ...second, config: { ...second.config, note: 'x'.repeat(40_000) } };
+      let err: unknown;
+      try {
+        appendResult(path, big);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ResourceError);
+      expect((err as Error).message).toMatch(new RegExp(`^${fs.dir}: no space left on the device \\(ENOSPC\\): writing results\\.jsonl needs \\d+ bytes`));
+      expect((err as Error).message).not.toContain('\n');
+      expect(readFileSync(path).equals(before)).toBe(true);
+      expect(readResults(path)).toEqual({ records: [{ schemaVersion: 1, ...first }], warnings: [] });
     } finally {
       fs.unmount();
     }

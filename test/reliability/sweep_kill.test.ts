@@ -8,7 +8,7 @@ import { readResults, type ResultRecord } from '../../src/eval/results.ts';
 import { loadCheckpoint } from '../../src/nn/index.ts';
 import { readIntegerModel } from '../../src/pipeline/variants.ts';
 import { LOCK_FILE } from '../../src/util/lock.ts';
-import { CLI, ROOT, filesUnder, liveProcess, tempDir, tempFilesUnder } from './helpers.ts';
+import { CAN_MOUNT, CLI, ROOT, filesUnder, liveProcess, smallFilesystem, tempDir, tempFilesUnder } from './helpers.ts';
 
 /**
  * Fault injection on the real CLI, `hypertinypw sweep` this time: a tiny three-model sweep on the
@@ -107,6 +107,26 @@ describe('kill -9 during sweep (fault injection on the CLI)', () => {
       handled++;
     });
     console.log(`fault injection, kill -9 during sweep: ${injected} injected (${SEEDED_KILLS} at seeded points of ${mutations} file mutations, 1 torn results line), ${handled} handled`);
+  });
+
+  it.skipIf(!CAN_MOUNT)('a full disk stops the sweep with one line naming the directory and the bytes needed, exit 1, no temp or lock file; with space it continues (needs root for a tmpfs)', () => {
+    const fs = smallFilesystem(40);
+    try {
+      const out = join(fs.dir, 'out');
+      const r = runSweep(out);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^hypertinypw sweep: ${out}/runs/ptbxl/small\\.s0: no space left on the device \\(ENOSPC\\): writing \\S+ needs \\d+ bytes`));
+      expect(r.stdout).toBe('');
+      expect(tempFilesUnder(fs.dir)).toEqual([]);
+      expect(filesUnder(fs.dir).filter((f) => f.endsWith(LOCK_FILE))).toEqual([]);
+      fs.resize(4096);
+      const again = runSweep(out);
+      expect(again.status, again.stderr).toBe(0);
+      expect(readResults(join(out, 'results.jsonl')).records.map((x) => x.id)).toEqual(['ptbxl.pw-int8.s0', 'ptbxl.pw-4bit.s0', 'ptbxl.hypertinypw.dz4-dh8-r2.s0']);
+    } finally {
+      fs.unmount();
+    }
   });
 
   it('a sweep directory locked by another live process: one line, exit 1, nothing run', () => {
