@@ -29,6 +29,7 @@ import type { SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
 import { quantizeInput } from '../quant/simulator.ts';
 import { writeReport } from '../report/report.ts';
 import { writeFileAtomic } from '../util/atomic_write.ts';
+import { lockDirectory } from '../util/lock.ts';
 import { checkTask, defaultDataDir, describeDataset, exampleCostOf, knobBaseOf, largePresetOf, loadTask, smallPresetOf, type TaskName } from './data.ts';
 import { taskLines } from './task_lines.ts';
 import { evaluate, resultRecord, savePredictions, type Evaluable, type Evaluation } from './evaluate.ts';
@@ -93,7 +94,21 @@ export function estimateSeconds(nTrain: number, nEval: number, epochs: number, h
   return train + nEval * 1.3e-3 * (large ? 5 : 3) + 15;
 }
 
+/**
+ * Run the main job (RunOptions). The output directory is locked for the whole run (util/lock.ts):
+ * a second run on it fails with one line.
+ */
 export async function runPipeline(o: RunOptions = {}): Promise<RunSummary> {
+  const out = o.out ?? join('runs', `run-${checkTask(o.task ?? 'mitbih-aami')}`);
+  const release = lockDirectory(out, o.log ?? ((m: string) => process.stderr.write(`${m}\n`)));
+  try {
+    return await runLocked({ ...o, out });
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(o: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
   const log = o.log ?? ((m: string) => { if (!o.quiet) process.stderr.write(`${m}\n`); });
   const task = checkTask(o.task ?? 'mitbih-aami');

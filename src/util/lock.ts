@@ -11,7 +11,9 @@ import { ResourceError } from './errors.ts';
  *
  * - A lock of a live process on this host: ResourceError (one line: who holds it, since when).
  * - A lock of a process that is gone (kill -9, power loss) or an unreadable lock: taken over, with
- *   a note naming the dead owner.
+ *   a note naming the dead owner. Gone also when the owner's pid is alive but is another process:
+ *   the lock records the kernel's boot id and the owner's start time (Linux /proc), so a pid
+ *   reused after a reboot or a container restart does not hold a dead run's lock.
  * - A lock from another host: refused (its pid cannot be checked); the message names the file to
  *   delete when that run is known to be over.
  * Re-entrant within a process (train() inside `train` / `sweep` locks the same directory again).
@@ -24,6 +26,48 @@ interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  /** the kernel's boot id (Linux), to tell a pid of an earlier boot */
+  boot?: string;
+  /** the process start time in clock ticks since boot (Linux /proc/<pid>/stat), to tell a reused pid */
+  start?: number;
+}
+
+/** The kernel's boot id, or undefined where there is none (not Linux). */
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start time of process pid in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
+function startTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const v = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isSafeInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the owner of a lock on this host is not running any more, or null when it is. A pid that is
+ * alive but started at another time than the owner, or a lock from an earlier boot, is another
+ * process that happens to have the owner's pid.
+ */
+function ownerGone(owner: LockOwner): string | null {
+  const boot = bootId();
+  if (owner.boot !== undefined && boot !== undefined && owner.boot !== boot) return 'from before the machine restarted';
+  // this process does not hold the lock (re-entry is handled before): an earlier process had its pid
+  if (owner.pid === process.pid) return 'no longer running';
+  if (!processAlive(owner.pid)) return 'no longer running';
+  if (owner.start !== undefined) {
+    const now = startTime(owner.pid);
+    if (now !== undefined && now !== owner.start) return `no longer running (pid ${owner.pid} is now another process)`;
+  }
+  return null;
 }
 
 /** Locks this process holds: absolute directory -> nesting depth. */
@@ -127,7 +171,7 @@ export function lockDirectory(dir: string, note: (msg: string) => void = () => {
     return release;
   }
   mkdirSync(abs, { recursive: true });
-  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), boot: bootId(), start: startTime(process.pid) };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(path, me)) {
       held.set(abs, 1);
@@ -140,12 +184,13 @@ export function lockDirectory(dir: string, note: (msg: string) => void = () => {
     if (owner !== null && owner.host !== me.host) {
       throw new ResourceError(abs, `locked by process ${owner.pid} on host ${owner.host} since ${owner.since}; if that run is over, delete ${path}`);
     }
-    if (owner !== null && processAlive(owner.pid) && owner.pid !== process.pid) {
+    const gone = owner === null ? null : ownerGone(owner);
+    if (owner !== null && gone === null) {
       throw new ResourceError(abs, `locked by process ${owner.pid} (running since ${owner.since}): another run is using this directory; wait for it or choose another output directory`);
     }
     note(owner === null
       ? `${abs}: replaced an unreadable lock file ${LOCK_FILE}`
-      : `${abs}: took over the lock of process ${owner.pid} (since ${owner.since}), which is no longer running`);
+      : `${abs}: took over the lock of process ${owner.pid} (since ${owner.since}), which is ${gone}`);
     removeStale(path, owner);
   }
   throw new ResourceError(abs, `could not take the lock ${path} (other processes keep taking it)`);

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../../src/nn/index.ts';
@@ -7,7 +8,7 @@ import { writeFileAtomic } from '../../src/util/atomic_write.ts';
 import { ResourceError } from '../../src/util/errors.ts';
 import { LOCK_FILE, lockDirectory } from '../../src/util/lock.ts';
 import { synthData, tinySpec } from '../nn/helpers.ts';
-import { CAN_MOUNT, deadPid, liveProcess, smallFilesystem, tempDir, tempFilesUnder } from './helpers.ts';
+import { CAN_MOUNT, CLI, ROOT, deadPid, liveProcess, smallFilesystem, tempDir, tempFilesUnder } from './helpers.ts';
 
 const other = liveProcess();
 afterAll(() => {
@@ -53,6 +54,49 @@ describe('run directory lock (#19 hole 1: two runs on one --out)', () => {
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     outer();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+});
+
+/** Linux: the kernel's boot id and a process's start time (the lock records both). */
+const PROC = existsSync('/proc/self/stat') && existsSync('/proc/sys/kernel/random/boot_id');
+function bootId(): string {
+  return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+}
+function startOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+describe('run directory lock: a pid that now belongs to another process (#19 hole 1)', () => {
+  it.skipIf(!PROC)('a lock whose pid is alive but started at another time, or from an earlier boot, is taken over; the real owner keeps it (Linux /proc)', () => {
+    const pid = other.pid!;
+    const write = (dir: string, o: Record<string, unknown>) => writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', ...o }));
+    const reused = tempDir('reused');
+    write(reused, { boot: bootId(), start: startOf(pid) - 1 });
+    const notes: string[] = [];
+    lockDirectory(reused, (m) => notes.push(m))();
+    expect(notes).toEqual([`${reused}: took over the lock of process ${pid} (since 2026-01-01T00:00:00.000Z), which is no longer running (pid ${pid} is now another process)`]);
+    const rebooted = tempDir('rebooted');
+    write(rebooted, { boot: 'an-earlier-boot', start: startOf(pid) });
+    lockDirectory(rebooted, (m) => notes.push(m))();
+    expect(notes[1]).toMatch(/which is from before the machine restarted$/);
+    const owned = tempDir('owned');
+    write(owned, { boot: bootId(), start: startOf(pid) });
+    expect(() => lockDirectory(owned)).toThrow(new RegExp(`locked by process ${pid} `));
+  });
+
+  it('`run` and `sweep --merge` lock their output directory: one line, exit 1, nothing written', () => {
+    for (const args of [['run', '--task', 'ptbxl', '--data', join(ROOT, 'test', 'fixtures', 'ptb-xl'), '--quick', '--quiet'], ['sweep', '--merge']]) {
+      const dir = tempDir('cmdlock');
+      writeFileSync(join(dir, LOCK_FILE), lockOf(other.pid!));
+      const full = args[0] === 'run' ? [...args, '--out', dir] : [...args, dir, tempDir('shard')];
+      const r = spawnSync(process.execPath, [CLI, ...full], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(1);
+      expect(r.stderr.trim().split('\n'), args[0]).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^hypertinypw ${args[0]}: ${dir}: locked by process ${other.pid} `));
+      expect(tempFilesUnder(dir)).toEqual([]);
+      expect(existsSync(join(dir, 'results.jsonl'))).toBe(false);
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { exportC } from '../../src/codegen/export_c.ts';
 import { goldenFiles } from '../../src/codegen/golden.ts';
 import { accountBytes } from '../../src/hyper/bytes.ts';
 import { decodeDeployable, encodeDeployable } from '../../src/hyper/deployable_io.ts';
-import { synthesize, type Deployable } from '../../src/hyper/deployable.ts';
+import { isDeployable, synthesize, type Deployable } from '../../src/hyper/deployable.ts';
 import { randomDeployable } from '../../src/hyper/testing.ts';
 import type { IntModel } from '../../src/quant/int_model.ts';
 import { decodeIntModel, encodeIntModel } from '../../src/quant/int_model_io.ts';
@@ -107,7 +107,7 @@ describe('model files valid by CRC but wrong inside (#19 hole 7)', () => {
  * first); any exception is a fault not handled.
  */
 function use(m: IntModel | Deployable): void {
-  const im = 'weightBits' in m ? synthesize(m) : m;
+  const im = isDeployable(m) ? synthesize(m) : m;
   simulate(im, randomInput(im, 1));
   const a = accountBytes(m);
   if (!Number.isFinite(a.flash.total) || !Number.isFinite(a.ram.total)) throw new Error(`bytes: total ${a.flash.total} / ${a.ram.total}`);

@@ -71,7 +71,13 @@ export const sweepCommand: Command = {
     const merge = stringFlag(p, 'merge');
     if (merge !== undefined) {
       if (p.positional.length === 0) throw new UsageError('--merge <out-dir> needs the sweep output directories to join');
-      const m = mergeSweeps(p.positional, merge);
+      const release = lockSweep(merge);
+      let m: ReturnType<typeof mergeSweeps>;
+      try {
+        m = mergeSweeps(p.positional, merge);
+      } finally {
+        release();
+      }
       console.log(JSON.stringify({ results: `${merge}/results.jsonl`, merged: m.ids.length, duplicates: m.duplicates.length }));
       return 0;
     }
