@@ -10,9 +10,13 @@ import { ResourceError } from './errors.ts';
  * (kill -9) are removed by removeDeadTemps when a run directory is locked (lock.ts).
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}${TEMP_MARK}${process.pid}`;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    throw diskFull(e, path, bytes.length); // a new directory needs a block too
+  }
   try {
     const fd = openSync(tmp, 'w');
     try {
@@ -62,8 +66,10 @@ export function diskFull(e: unknown, path: string, bytes: number): unknown {
   const dir = dirname(path);
   let free = '';
   try {
-    const s = statfsSync(dir);
-    free = `, ${s.bavail * s.bsize} bytes free`;
+    let on = dir; // the directory may not exist yet (a failed mkdir): its filesystem is its parent's
+    while (!existsSync(on) && dirname(on) !== on) on = dirname(on);
+    const s = statfsSync(on);
+    free = s.ffree === 0 ? ', no free inodes (the filesystem holds as many files as it can)' : `, ${s.bavail * s.bsize} bytes free`;
   } catch {
     // statfs unavailable: report without the free space
   }

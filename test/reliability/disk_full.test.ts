@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { statfsSync } from 'node:fs';
 import { appendResult, readResults } from '../../src/eval/results.ts';
+import { loadMitbih } from '../../src/data/mitbih/load.ts';
+import { writeFileAtomic } from '../../src/util/atomic_write.ts';
 import { join } from 'node:path';
 import { train, type TrainConfig } from '../../src/nn/index.ts';
 import { ResourceError } from '../../src/util/errors.ts';
 import { LOCK_FILE } from '../../src/util/lock.ts';
 import { synthData, tinySpec } from '../nn/helpers.ts';
 import { syntheticResults } from '../eval/synthetic_results.ts';
-import { CAN_MOUNT, smallFilesystem, tempFilesUnder } from './helpers.ts';
+import { miniMitdb } from '../data/helpers.ts';
+import { CAN_MOUNT, deadPid, smallFilesystem, tempDir, tempFilesUnder } from './helpers.ts';
 
 const data = synthData(60);
 const cfg: Partial<TrainConfig> = { epochs: 2, batchSize: 16, emaDecay: 0.9 };
@@ -60,6 +63,51 @@ describe('appending to results.jsonl on a full disk (#19 hole 2, the sweep\'s lo
       expect((err as Error).message).not.toContain('\n');
       expect(readFileSync(path).equals(before)).toBe(true);
       expect(readResults(path)).toEqual({ records: [{ schemaVersion: 1, ...first }], warnings: [] });
+    } finally {
+      fs.unmount();
+    }
+  });
+});
+
+describe('the MIT-BIH beats cache (#19 hole 2: dead writers\' temp files, a full disk)', () => {
+  const dir = miniMitdb();
+
+  it('a cache write removes the temporary files of cache writers that died', () => {
+    const cacheDir = tempDir('cache');
+    const dead = `mitbih-0123456789abcdef.htds.tmp-${deadPid()}`;
+    writeFileSync(join(cacheDir, dead), new Uint8Array(1000));
+    const ds = loadMitbih({ dir, task: 'aami', cacheDir });
+    expect(ds.meta.cache).toBe('miss');
+    expect(tempFilesUnder(cacheDir)).toEqual([]);
+    expect(loadMitbih({ dir, task: 'aami', cacheDir }).meta.cache).toBe('hit');
+  });
+
+  it.skipIf(!CAN_MOUNT)('a cache that does not fit is skipped: the data loads, no temp file is left (needs root for a tmpfs)', () => {
+    const fs = smallFilesystem(16);
+    try {
+      const ref = loadMitbih({ dir, task: 'aami' });
+      const ds = loadMitbih({ dir, task: 'aami', cacheDir: join(fs.dir, 'cache') });
+      expect(ds.meta.cache).toBe('off');
+      expect(ds.meta.cacheSkipped).toMatch(/no space left on the device \(ENOSPC\): writing mitbih-\w+\.htds needs \d+ bytes/);
+      expect(Buffer.from(ds.x.buffer).equals(Buffer.from(ref.x.buffer))).toBe(true);
+      expect(tempFilesUnder(fs.dir)).toEqual([]);
+    } finally {
+      fs.unmount();
+    }
+  });
+
+  it.skipIf(!CAN_MOUNT)('no inode left for a new directory: one ResourceError saying so (was a raw ENOSPC from mkdir) (needs root for a tmpfs)', () => {
+    const fs = smallFilesystem(64, 2);
+    try {
+      writeFileSync(join(fs.dir, 'a'), 'x');
+      let err: unknown;
+      try {
+        writeFileAtomic(join(fs.dir, 'run', 'summary.json'), '{}');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ResourceError);
+      expect((err as Error).message).toMatch(new RegExp(`^${fs.dir}/run: no space left on the device \\(ENOSPC\\): writing summary\\.json needs 2 bytes, no free inodes`));
     } finally {
       fs.unmount();
     }

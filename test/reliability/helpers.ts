@@ -38,13 +38,16 @@ export function tempFilesUnder(dir: string): string[] {
 /** Root can mount a small tmpfs to play a full disk; elsewhere those tests skip visibly. */
 export const CAN_MOUNT = process.getuid?.() === 0 && process.platform === 'linux';
 
-/** Mount a tmpfs of `kib` KiB on a fresh directory; returns it and the unmount function. */
-export function smallFilesystem(kib: number): { dir: string; resize: (kib: number) => void; unmount: () => void } {
+/**
+ * Mount a tmpfs of `kib` KiB (and at most `inodes` files and directories) on a fresh directory;
+ * returns it and the unmount function.
+ */
+export function smallFilesystem(kib: number, inodes?: number): { dir: string; resize: (kib: number) => void; unmount: () => void } {
   const dir = tempDir('fullfs');
   const mount = (opts: string) => {
     const r = spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`mount tmpfs failed: ${r.stderr}`);
   };
-  mount(`size=${kib}k`);
+  mount(`size=${kib}k${inodes === undefined ? '' : `,nr_inodes=${inodes}`}`);
   return { dir, resize: (k) => mount(`remount,size=${k}k`), unmount: () => void spawnSync('umount', [dir]) };
 }

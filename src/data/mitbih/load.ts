@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeDeadTemps } from '../../util/atomic_write.ts';
 import { readContainer, writeContainer } from '../../util/container.ts';
-import { ArgumentError, FormatError } from '../../util/errors.ts';
+import { ArgumentError, FormatError, ResourceError } from '../../util/errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { AAMI4_CLASSES, AAMI_CLASSES, AAMI_Q, BINARY_CLASSES, DS1, DS2, binaryOfAami } from './aami.ts';
 import { DEFAULT_BEAT_OPTIONS, RR_FEATURE_NAMES, checkBeatOptions, recordBeats, type BeatOptions } from './beats.ts';
@@ -50,6 +51,8 @@ export interface MitbihBeats {
   fs: number;
   cache: 'hit' | 'miss' | 'off';
   cacheFile?: string;
+  /** why the cache file could not be written (a full disk); the beats are complete */
+  cacheSkipped?: string;
 }
 
 export const MITBIH_RECORDS: readonly string[] = [...DS1, ...DS2].sort();
@@ -120,9 +123,19 @@ export function loadMitbihBeats(opts: { dir: string; cacheDir?: string; onRecord
     o += b.aami.length;
   }
   if (cacheFile) {
-    writeContainer(cacheFile, CACHE_MAGIC, CACHE_VERSION,
-      { key, records: out.records, counts: out.counts, shape: out.shape, fs: out.fs },
-      { x: out.x, aami: out.aami, code: out.code, sample: out.sample, rr: out.rr });
+    // a cache writer killed mid-write leaves its temporary file (tens of MB for the full database)
+    removeDeadTemps(opts.cacheDir!);
+    try {
+      writeContainer(cacheFile, CACHE_MAGIC, CACHE_VERSION,
+        { key, records: out.records, counts: out.counts, shape: out.shape, fs: out.fs },
+        { x: out.x, aami: out.aami, code: out.code, sample: out.sample, rr: out.rr });
+    } catch (e) {
+      // the cache only saves time: a full disk (ResourceError) does not stop the job
+      if (!(e instanceof ResourceError)) throw e;
+      out.cache = 'off';
+      out.cacheSkipped = e.message;
+      delete out.cacheFile;
+    }
   }
   return out;
 }
@@ -187,7 +200,7 @@ export function loadMitbih(opts: LoadMitbihOptions): Dataset {
       featureNames: opts.rr === false ? [] : [...RR_FEATURE_NAMES],
       ...(opts.task === 'aami5' ? {} : { droppedQ: beats.aami.length - n }),
       split: 'de Chazal 2004 inter-patient: train = DS1 minus val records, val = held-out DS1 records, test = DS2; paced 102 104 107 217 excluded',
-      cache: beats.cache, ...(beats.cacheFile ? { cacheFile: beats.cacheFile } : {}),
+      cache: beats.cache, ...(beats.cacheFile ? { cacheFile: beats.cacheFile } : {}), ...(beats.cacheSkipped ? { cacheSkipped: beats.cacheSkipped } : {}),
     },
   };
 }
