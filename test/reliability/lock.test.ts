@@ -97,7 +97,7 @@ describe('run directory lock: a pid that now belongs to another process (#19 hol
       expect(tempFilesUnder(dir)).toEqual([]);
       expect(existsSync(join(dir, 'results.jsonl'))).toBe(false);
     }
-  });
+  }, 300_000);
 });
 
 describe('temporary files (#19 hole 2: dead writers\' temp files)', () => {

@@ -107,7 +107,7 @@ describe('kill -9 during sweep (fault injection on the CLI)', () => {
       handled++;
     });
     console.log(`fault injection, kill -9 during sweep: ${injected} injected (${SEEDED_KILLS} at seeded points of ${mutations} file mutations, 1 torn results line), ${handled} handled`);
-  });
+  }, 400_000); // CLI runs: minutes on a loaded machine (a limit on the harness, not a timing claim)
 
   it.skipIf(!CAN_MOUNT)('a full disk stops the sweep with one line naming the directory and the bytes needed, exit 1, no temp or lock file; with space it continues (needs root for a tmpfs)', () => {
     const fs = smallFilesystem(40);
@@ -127,7 +127,7 @@ describe('kill -9 during sweep (fault injection on the CLI)', () => {
     } finally {
       fs.unmount();
     }
-  });
+  }, 300_000);
 
   it('a sweep directory locked by another live process: one line, exit 1, nothing run', () => {
     const out = join(work, 'locked');
