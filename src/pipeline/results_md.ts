@@ -58,16 +58,19 @@ function headline(task: string, rs: ResultRecord[], dirOf: Map<string, string>, 
     return compareModels(da, a.id, b.id, { resamples, seed: 0 });
   };
   const diff = (a: ResultRecord, b: ResultRecord | undefined, name: string) => {
-    if (!b) return `no ${name} result`;
+    if (!b) return `no ${name} result of seed ${a.seed}`;
     const c = cmp(a, b);
     const d = c ? c.macroF1.diff : null;
     const verdict = d ? (d.lo > 0 ? 'better' : d.hi < 0 ? 'worse' : 'not distinguishable') : '';
     return `${d ? `${d.value >= 0 ? '+' : ''}${f3(d.value)} [${f3(d.lo)}, ${f3(d.hi)}] (${verdict})` : `${f3(a.metrics.macroF1.value - b.metrics.macroF1.value)}`} vs ${name} (${kB(b.flash.total)} kB)`;
   };
-  const int8 = rs.filter((r) => r.variant === 'pw-int8').sort((a, b) => b.metrics.macroF1.value - a.metrics.macroF1.value)[0];
-  const bit4 = rs.filter((r) => r.variant === 'pw-4bit').sort((a, b) => b.metrics.macroF1.value - a.metrics.macroF1.value)[0];
+  // baselines of the same seed only (the pairing the verdicts use): the best of a family by macro-F1
+  const bestOf = (variant: string, seed: number) =>
+    rs.filter((r) => r.variant === variant && r.seed === seed).sort((a, b) => b.metrics.macroF1.value - a.metrics.macroF1.value)[0];
   for (const g of gens) {
-    const label = typeof g.config.label === 'string' ? g.config.label : g.id;
+    const label = `${typeof g.config.label === 'string' ? g.config.label : g.id} (seed ${g.seed})`;
+    const int8 = bestOf('pw-int8', g.seed);
+    const bit4 = bestOf('pw-4bit', g.seed);
     const acc = g.metrics.accuracy;
     const parts: string[] = [`HyperTinyPW ${label}: ${kB(g.flash.total)} kB flash, RAM ${kB(g.ram.total)} kB, macro-F1 ${f3(g.metrics.macroF1.value)} [${f3(g.metrics.macroF1.lo)}, ${f3(g.metrics.macroF1.hi)}]${acc ? `, accuracy ${f3(acc.value)} [${f3(acc.lo)}, ${f3(acc.hi)}]` : ''}`];
     const ref = refOf(g);
@@ -76,14 +79,15 @@ function headline(task: string, rs: ResultRecord[], dirOf: Map<string, string>, 
       const share = c ? `${(100 * c.macroF1Ratio.value).toFixed(1)}% [${(100 * c.macroF1Ratio.lo).toFixed(1)}, ${(100 * c.macroF1Ratio.hi).toFixed(1)}]` : `${((100 * g.metrics.macroF1.value) / ref.metrics.macroF1.value).toFixed(1)}%`;
       parts.push(`${(ref.flash.total / g.flash.total).toFixed(1)}x fewer flash bytes than the large float CNN (${kB(ref.flash.total)} kB) at ${share} of its macro-F1 (${f3(ref.metrics.macroF1.value)})`);
     } else parts.push('no float-large result yet (no ratios)');
-    const lows = rs.filter((r) => r.variant === 'pw-lowrank' && r.flash.total <= g.flash.total).sort((a, b) => b.metrics.macroF1.value - a.metrics.macroF1.value);
-    const anyLow = rs.filter((r) => r.variant === 'pw-lowrank').sort((a, b) => a.flash.total - b.flash.total);
+    const lowsOfSeed = rs.filter((r) => r.variant === 'pw-lowrank' && r.seed === g.seed);
+    const lows = lowsOfSeed.filter((r) => r.flash.total <= g.flash.total).sort((a, b) => b.metrics.macroF1.value - a.metrics.macroF1.value);
+    const anyLow = [...lowsOfSeed].sort((a, b) => a.flash.total - b.flash.total);
     parts.push(diff(g, int8, 'PW stored INT8'));
-    parts.push(lows.length ? diff(g, lows[0], `the best low-rank with no more flash (${lows[0].config.label ?? lows[0].id})`) : anyLow.length ? `${diff(g, anyLow[0], `the smallest low-rank (${anyLow[0].config.label ?? anyLow[0].id})`)}, which needs more flash` : 'no low-rank result');
+    parts.push(lows.length ? diff(g, lows[0], `the best low-rank with no more flash (${lows[0].config.label ?? lows[0].id})`) : anyLow.length ? `${diff(g, anyLow[0], `the smallest low-rank (${anyLow[0].config.label ?? anyLow[0].id})`)}, which needs more flash` : `no low-rank result of seed ${g.seed}`);
     parts.push(diff(g, bit4, 'PW at 4 bits'));
     md.push(`- ${parts.join('; ')}.`);
   }
-  md.push('', '  Differences are macro-F1(HyperTinyPW) minus the baseline with a paired bootstrap 95% CI over the same test resamples; "better" / "worse" only when the interval excludes 0.');
+  md.push('', '  One line per seed. Differences are macro-F1(HyperTinyPW) minus a baseline of the same seed (compressed from the same float backbone), with a paired bootstrap 95% CI over the same test resamples; "better" / "worse" only when the interval excludes 0.');
   return md;
 }
 

@@ -68,4 +68,21 @@ describe('RESULTS.md verdicts', () => {
     expect(tuned.lowRank?.diff.pairedSeeds).toBeNull();
     expect(tuned.lowRank?.diff.seedsB).toBe(1);
   });
+
+  it('headline: one line per seed, each set against the low-rank baseline of its own seed', () => {
+    const dir = tmp('results-md-headline');
+    for (const s of [0, 1]) add(dir, 'float-large', 'float32', s, 1_350_000, 0.02);
+    for (const s of [0, 1]) add(dir, 'hypertinypw', 'dz8-dh8-r64', s, 120_000, 0.05);
+    // seed 0's low-rank is much worse than seed 1's: a headline that picked the best of all seeds would
+    // set both seeds against seed 1's and report the seed-0 point as worse
+    add(dir, 'pw-lowrank', 'r32', 0, 110_000, 0.5);
+    add(dir, 'pw-lowrank', 'r32', 1, 110_000, 0.01);
+    const out = join(dir, 'RESULTS.md');
+    writeResultsMd({ results: [join(dir, 'results.jsonl')], out, resamples: 200 });
+    const md = readFileSync(out, 'utf8');
+    const line = (seed: number) => md.split('\n').find((l) => l.startsWith(`- HyperTinyPW dz8-dh8-r64 (seed ${seed}):`))!;
+    expect(line(0)).toMatch(/\+0\.\d{3} \[[0-9.]+, [0-9.]+\] \(better\) vs the best low-rank with no more flash \(r32\)/);
+    expect(line(1)).toMatch(/-0\.\d{3} \[-[0-9.]+, -[0-9.]+\] \(worse\) vs the best low-rank with no more flash \(r32\)/);
+    expect(line(0)).toMatch(/no PW at 4 bits result of seed 0/);
+  });
 });
