@@ -96,7 +96,7 @@ describe('the run job, end to end on the demo data (tiny settings)', () => {
     expect(r.records).toBe(3);
     const text = readFileSync(md, 'utf8');
     expect(text).toMatch(/## Headline/);
-    expect(text).toMatch(/HyperTinyPW dz4-dh12-r3: .* vs PW stored INT8/);
+    expect(text).toMatch(/HyperTinyPW dz4-dh12-r3 \(seed 0\): .* vs PW stored INT8/);
     expect(text).toMatch(/\(results\/pareto-mitbih-aami\.svg\)/);
     expect(existsSync(join(out, 'results', 'pareto-mitbih-aami.svg'))).toBe(true);
   });
