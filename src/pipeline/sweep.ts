@@ -19,7 +19,9 @@
  *   variants     which of float-large, int8-large, pw-int8, pw-lowrank, pw-4bit, hypertinypw
  *   small        { preset, overrides, train }  the small backbone (pw-* and hypertinypw)
  *   large        { preset, overrides, train }  the large float CNN (float-large, int8-large)
- *   quantize     { large: 'ptq' | 'qat', small: 'ptq' | 'qat', qat: { epochs, lr }, calibration }
+ *   quantize     { large: 'ptq' | 'qat' | ['qat', 'ptq'], small: 'ptq' | 'qat', qat: { epochs, lr }, calibration }
+ *                (a list for large: one int8-large model per method; the first keeps the plain id
+ *                '<task>.int8-large.s<k>', each further one adds its method: '<task>.int8-large.ptq.s<k>')
  *   lowRank      { ranks: [...] }
  *   hyper        { base: 'mitbih' | 'apnea' | 'ptbxl' (default by task), grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone,
  *                  backbone: 'small' | 'large', fitInit, distill: { alpha, temperature }, matched: { knobs } }
@@ -54,6 +56,11 @@ export interface ModelStage {
   train?: Partial<TrainConfig>;
 }
 
+type QuantMethod = 'ptq' | 'qat';
+
+/** Plot label of int8-large by method ('INT8' for the config's first method, as before lists existed). */
+const INT8_LARGE_LABEL: Record<QuantMethod, string> = { ptq: 'INT8 (PTQ)', qat: 'INT8 (QAT)' };
+
 export interface SweepConfig {
   name?: string;
   task: TaskName;
@@ -64,7 +71,7 @@ export interface SweepConfig {
   variants?: VariantName[];
   small?: ModelStage;
   large?: ModelStage;
-  quantize?: { large?: 'ptq' | 'qat'; small?: 'ptq' | 'qat'; qat?: QatStage; calibration?: number };
+  quantize?: { large?: QuantMethod | QuantMethod[]; small?: QuantMethod; qat?: QatStage; calibration?: number };
   lowRank?: { ranks: number[] };
   hyper?: HyperSweepConfig;
   bootstrap?: { resamples?: number; seed?: number };
@@ -135,13 +142,24 @@ export function knobLabel(k: Partial<GeneratorKnobs>): string {
   return `dz${g.dz}-dh${g.dh}-r${g.rank}${g.sharing === 'per-layer' ? '-perlayer' : ''}${gen}${HEADS[g.head].idSuffix}${GAIN_MODES[g.gains].idSuffix}`;
 }
 
+/** The methods int8-large runs with (quantize.large: one or a list, each once). */
+function largeQuantMethods(c: SweepConfig): QuantMethod[] {
+  const m = c.quantize?.large ?? DEFAULT_SWEEP.quantize.large;
+  const list = Array.isArray(m) ? m : [m];
+  if (list.length === 0 || list.some((x) => x !== 'ptq' && x !== 'qat') || new Set(list).size !== list.length) {
+    throw new ArgumentError('sweep', `quantize.large: expected 'ptq', 'qat' or a list of distinct ones, got ${JSON.stringify(m)}`);
+  }
+  return list;
+}
+
 /** The list of models a config trains and evaluates, in run order (cheap small models first). */
 export function sweepJobs(c: SweepConfig): SweepJob[] {
   const variants = new Set(c.variants ?? DEFAULT_SWEEP.variants);
   for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new ArgumentError('sweep', `unknown variant "${v}" (${VARIANTS.join(', ')})`);
   const jobs: SweepJob[] = [];
-  const add = (variant: VariantName, seed: number, label: string, config: Record<string, unknown>) =>
-    jobs.push({ id: `${c.task}.${variant}${label ? `.${label}` : ''}.s${seed}`, variant, seed, label, config: { ...config, label: label || DEFAULT_LABEL[variant] } });
+  const add = (variant: VariantName, seed: number, label: string, config: Record<string, unknown>, plotLabel?: string) =>
+    jobs.push({ id: `${c.task}.${variant}${label ? `.${label}` : ''}.s${seed}`, variant, seed, label, config: { ...config, label: plotLabel ?? (label || DEFAULT_LABEL[variant]) } });
+  const largeMethods = largeQuantMethods(c);
   for (const seed of c.seeds ?? DEFAULT_SWEEP.seeds) {
     if (variants.has('pw-int8')) add('pw-int8', seed, '', {});
     if (variants.has('pw-4bit')) add('pw-4bit', seed, '', { pwBits: 4 });
@@ -152,7 +170,9 @@ export function sweepJobs(c: SweepConfig): SweepJob[] {
       add('cnn-matched', seed, `match-${knobLabel(k)}`, { matchKnobs: knobsOf({ knobs: k, base: c.hyper?.base ?? knobBaseOf(c.task) }) });
     }
     if (variants.has('float-large')) add('float-large', seed, '', {});
-    if (variants.has('int8-large')) add('int8-large', seed, '', { method: c.quantize?.large ?? DEFAULT_SWEEP.quantize.large });
+    if (variants.has('int8-large')) {
+      largeMethods.forEach((method, i) => (i === 0 ? add('int8-large', seed, '', { method }) : add('int8-large', seed, method, { method }, INT8_LARGE_LABEL[method])));
+    }
   }
   return jobs;
 }
@@ -297,7 +317,7 @@ export async function runSweep(c: SweepConfig, o: SweepOptions = {}): Promise<Sw
         }
         case 'int8-large': {
           const l = await large(job.seed);
-          const im = await quantizeModel(l.model, ds, { method: quant.large, qat: quant.qat, calibration: quant.calibration, quiet: o.quiet, outDir: join(jobDir, 'qat') });
+          const im = await quantizeModel(l.model, ds, { method: job.config.method as QuantMethod, qat: quant.qat, calibration: quant.calibration, quiet: o.quiet, outDir: join(jobDir, 'qat') });
           model = pwInt8(im);
           bytes = intBytes(model as Deployable);
           curves = l.curves;

@@ -38,6 +38,19 @@ describe('sweep', () => {
     expect(jobs[0].id).toBe('mitbih-aami.pw-int8.s0');
   });
 
+  it('quantize.large as a list: one int8-large per method, the first keeps the plain id', () => {
+    const jobs = sweepJobs({ ...config('x'), variants: ['int8-large'], seeds: [0, 1], quantize: { large: ['qat', 'ptq'] } });
+    expect(jobs.map((j) => [j.id, j.config.method, j.config.label])).toEqual([
+      ['mitbih-aami.int8-large.s0', 'qat', 'INT8'],
+      ['mitbih-aami.int8-large.ptq.s0', 'ptq', 'INT8 (PTQ)'],
+      ['mitbih-aami.int8-large.s1', 'qat', 'INT8'],
+      ['mitbih-aami.int8-large.ptq.s1', 'ptq', 'INT8 (PTQ)'],
+    ]);
+    expect(sweepJobs({ ...config('x'), variants: ['int8-large'], quantize: { large: 'ptq' } }).map((j) => j.id)).toEqual(['mitbih-aami.int8-large.s0']);
+    expect(() => sweepJobs({ ...config('x'), variants: ['int8-large'], quantize: { large: ['qat', 'qat'] } })).toThrow(/distinct/);
+    expect(() => sweepJobs({ ...config('x'), variants: ['int8-large'], quantize: { large: ['int4' as 'ptq'] } })).toThrow(/quantize.large/);
+  });
+
   it('resumes after a kill: every id once, the same values as an uninterrupted sweep', async () => {
     const ds = demoAami();
     const full = tmp('sweep-full');
