@@ -138,6 +138,30 @@ export function pairedBootstrap(n: number, statA: Statistic, statB: Statistic, o
   };
 }
 
+/** The distinct groups of `groupOf`, ascending, and the example indices of each (in example order). */
+export function groupMembers(groupOf: ArrayLike<number>): { ids: number[]; members: number[][] } {
+  const ids = [...new Set(Array.from(groupOf))].sort((a, b) => a - b);
+  const byId = new Map<number, number[]>(ids.map((g) => [g, []]));
+  for (let i = 0; i < groupOf.length; i++) byId.get(groupOf[i])!.push(i);
+  return { ids, members: ids.map((g) => byId.get(g)!) };
+}
+
+/**
+ * Cluster resamples as group positions: each draws `groups` of the `groups` groups with
+ * replacement and yields their positions (into groupMembers' ids). The array is reused between
+ * resamples. resampleGroups expands exactly these draws into example indices, so a statistic
+ * computed from per-group sums (e.g. confusion counts) sees the same resamples.
+ */
+export function* resampleGroupPositions(groups: number, opts: BootstrapOptions): Generator<Int32Array> {
+  const { resamples } = checkOptions('resampleGroupPositions', groups, opts);
+  const rng = new Rng(opts.seed);
+  const pos = new Int32Array(groups);
+  for (let r = 0; r < resamples; r++) {
+    for (let k = 0; k < groups; k++) pos[k] = rng.int(groups);
+    yield pos;
+  }
+}
+
 /**
  * Cluster (record-level, i.e. patient-level for MIT-BIH) resamples: each draws G of the G groups
  * with replacement and yields the example indices of the drawn groups, concatenated (so its
@@ -145,16 +169,11 @@ export function pairedBootstrap(n: number, statA: Statistic, statB: Statistic, o
  * a claim about new patients. `groupOf[i]` is the group of example i; seeded like resampleIndices.
  */
 export function* resampleGroups(groupOf: ArrayLike<number>, opts: BootstrapOptions): Generator<Int32Array> {
-  const n = groupOf.length;
-  const { resamples } = checkOptions('resampleGroups', n, opts);
-  const ids = [...new Set(Array.from(groupOf))].sort((a, b) => a - b);
-  const members = new Map<number, number[]>(ids.map((g) => [g, []]));
-  for (let i = 0; i < n; i++) members.get(groupOf[i])!.push(i);
-  const lists = ids.map((g) => members.get(g)!);
-  const rng = new Rng(opts.seed);
-  for (let r = 0; r < resamples; r++) {
+  checkOptions('resampleGroups', groupOf.length, opts);
+  const { members } = groupMembers(groupOf);
+  for (const pos of resampleGroupPositions(members.length, opts)) {
     const drawn: number[] = [];
-    for (let k = 0; k < lists.length; k++) for (const i of lists[rng.int(lists.length)]) drawn.push(i);
+    for (const p of pos) for (const i of members[p]) drawn.push(i);
     yield Int32Array.from(drawn);
   }
 }

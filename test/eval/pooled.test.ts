@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resampleGroups } from '../../src/eval/bootstrap.ts';
+import { quantileSorted, resampleGroups } from '../../src/eval/bootstrap.ts';
 import { meanMacroF1, pooledPairedBootstrap, type SeedDecisions } from '../../src/eval/pooled.ts';
 import { macroF1 } from '../../src/eval/metrics.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -33,6 +33,28 @@ describe('record-level resampling', () => {
 });
 
 describe('pooled paired bootstrap over seeds', () => {
+  it('record-level: summed per-record counts give exactly the numbers of recounting every drawn beat', () => {
+    // uneven records (sizes 1..40, shuffled ids) so a wrong record-to-count mapping cannot pass
+    const rng = new Rng(9);
+    const g: number[] = [];
+    for (let r = 0; r < 23; r++) for (let j = 0; j <= (r * 7) % 40; j++) g.push((r * 5) % 23);
+    const yt = g.map(() => Math.floor(rng.next() * 4));
+    const fam = (s: number) => { const q = new Rng(s); return { yTrue: yt, yPred: yt.map((y) => (q.next() < 0.3 ? Math.floor(q.next() * 4) : y)), group: g }; };
+    const a = [fam(1), fam(2), fam(3)], b = [fam(4), fam(5)];
+    const fast = pooledPairedBootstrap(a, b, 4, { seed: 11, resamples: 200 });
+    const sa: number[] = [], sb: number[] = [];
+    for (const idx of resampleGroups(g, { seed: 11, resamples: 200 })) {
+      sa.push(meanMacroF1(a, 4, idx));
+      sb.push(meanMacroF1(b, 4, idx));
+    }
+    const alpha = (1 - 0.95) / 2;
+    const q = (v: number[], p: number) => quantileSorted([...v].sort((x, y) => x - y), p);
+    expect([fast.a.lo, fast.a.hi, fast.b.lo, fast.b.hi]).toEqual([q(sa, alpha), q(sa, 1 - alpha), q(sb, alpha), q(sb, 1 - alpha)]);
+    const d = sa.map((x, i) => x - sb[i]);
+    expect([fast.diff.lo, fast.diff.hi]).toEqual([q(d, alpha), q(d, 1 - alpha)]);
+    expect(fast.fractionAGreater).toBe(sa.filter((x, i) => x > sb[i]).length / 200);
+  });
+
   it('a family against itself: difference 0 and ratio 1 in every resample', () => {
     const f = [noisy(0.2, 1), noisy(0.2, 2)];
     const c = pooledPairedBootstrap(f, f, 3, { resamples: 200 });
