@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/dataset.ts';
+import type { KnobBase } from '../hyper/config.ts';
 import { splitIndices } from '../data/dataset.ts';
 import { loadMitbih } from '../data/mitbih/load.ts';
 import { loadSpeechCommands } from '../data/audio/speech_commands.ts';
@@ -32,7 +33,6 @@ import type { Calibration } from '../quant/calibrate.ts';
 export const TASKS = ['mitbih-aami', 'mitbih-aami5', 'mitbih-binary', 'kws12', 'apnea', 'apnea-5min', 'ptbxl', 'ptbxl-lead2'] as const;
 export type TaskName = (typeof TASKS)[number];
 type SmallPreset = 'small' | 'kws' | 'apnea' | 'ptbxl';
-type KnobBase = 'mitbih' | 'apnea' | 'ptbxl';
 
 /** Repository root (src/pipeline/../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -95,7 +95,7 @@ const TASK_TABLE = {
   'mitbih-aami5': mitbihTask('aami5'),
   'mitbih-binary': mitbihTask('binary'),
   kws12: {
-    smallPreset: 'kws', knobBase: 'apnea', contextMinutes: 0, exampleCost: 1,
+    smallPreset: 'kws', knobBase: 'kws', contextMinutes: 0, exampleCost: 1,
     defaultDir: () => ({ dir: SHARED_SPEECH, demo: false }),
     load: (dir, opts) => {
       const ds = loadSpeechCommands({

@@ -75,8 +75,6 @@ export interface RunSummary {
   files: Record<string, string>;
   gcc: 'PASS' | 'FAIL' | 'skipped';
   gccOutput?: string;
-  /** stages that could not run (a room had not exported them yet) */
-  missing: string[];
 }
 
 function fmt(s: number): string {
@@ -117,7 +115,6 @@ async function runLocked(o: RunOptions): Promise<RunSummary> {
   const demo = o.data === undefined ? def.demo : resolve(dataDir).endsWith(join('data', 'demo', 'mitdb'));
   const out = o.out ?? join('runs', `run-${task}`);
   mkdirSync(out, { recursive: true });
-  const missing: string[] = [];
   const step = (n: number, total: number, msg: string) => log(`[${n}/${total}] ${msg}  (${fmt((Date.now() - t0) / 1000)})`);
   const total = 8;
 
@@ -257,7 +254,7 @@ async function runLocked(o: RunOptions): Promise<RunSummary> {
   files.report = rep.reportPath;
   const seconds = (Date.now() - t0) / 1000;
   const summary: RunSummary = {
-    task, data: dataDir, demo, out, seconds, files, gcc, gccOutput, missing,
+    task, data: dataDir, demo, out, seconds, files, gcc, gccOutput,
     records: records.map((r) => ({
       id: r.id, variant: r.variant, flash: r.flash.total, ram: r.ram.total,
       macroF1: [r.metrics.macroF1.value, r.metrics.macroF1.lo, r.metrics.macroF1.hi],
@@ -285,6 +282,5 @@ export function formatRunSummary(s: RunSummary): string {
     `  C build against the golden vectors: ${s.gcc}`,
     ...Object.entries(s.files).map(([k, v]) => `  ${k.padEnd(16)} ${v}`),
   ];
-  if (s.missing.length) lines.push('', '  not run (library stage missing):', ...s.missing.map((m) => `    ${m}`));
   return lines.join('\n');
 }

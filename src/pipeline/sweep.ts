@@ -23,7 +23,7 @@
  *                (a list for large: one int8-large model per method; the first keeps the plain id
  *                '<task>.int8-large.s<k>', each further one adds its method: '<task>.int8-large.ptq.s<k>')
  *   lowRank      { ranks: [...] }
- *   hyper        { base: 'mitbih' | 'apnea' | 'ptbxl' (default by task), grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone,
+ *   hyper        { base: 'mitbih' | 'apnea' | 'ptbxl' | 'kws' (default by task), grid: [{ dz, dh, rank, ...knobs }], train, initFromBackbone,
  *                  backbone: 'small' | 'large', fitInit, distill: { alpha, temperature }, matched: { knobs } }
  *   bootstrap    { resamples, seed }
  *   backbones    store of trained float backbones (backbones.ts; e.g. results/backbones): a stored
@@ -34,7 +34,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Dataset } from '../data/dataset.ts';
 import { appendResult, readResults, type ByteBreakdown, type CurvePoint, type ResultRecord } from '../eval/results.ts';
-import type { GeneratorKnobs } from '../hyper/config.ts';
+import type { GeneratorKnobs, KnobBase } from '../hyper/config.ts';
 import type { Deployable } from '../hyper/deployable.ts';
 import { GAIN_MODES, HEADS } from '../hyper/heads.ts';
 import type { SeparableCnn, SeparableCnnConfig } from '../nn/models/separable_cnn.ts';
@@ -81,7 +81,7 @@ export interface SweepConfig {
 
 /** The hyper part of a sweep config (configs/README.md): the compressions of a trained backbone. */
 export interface HyperSweepConfig {
-  base?: 'mitbih' | 'apnea' | 'ptbxl';
+  base?: KnobBase;
   grid?: Partial<GeneratorKnobs>[];
   train?: Partial<TrainConfig>;
   initFromBackbone?: boolean;
