@@ -6,6 +6,7 @@ import { conv1dBackward, conv1dForward, type Conv1dDims } from '../../src/core/k
 import { depthwiseBackward, depthwiseForward, type DepthwiseDims } from '../../src/core/kernels/depthwise.ts';
 import { depthwiseBackwardSimd, depthwiseForwardSimd } from '../../src/core/kernels/depthwise_simd.ts';
 import { conv1dForwardSimd } from '../../src/core/kernels/conv1d_simd.ts';
+import { conv1dBackwardSimd } from '../../src/core/kernels/conv1d_backward_simd.ts';
 import { gemmSimd } from '../../src/core/kernels/gemm_simd.ts';
 import { kernels } from '../../src/core/kernels/kernel_table.ts';
 import { setKernelSet } from '../../src/core/wasm/index.ts';
@@ -156,6 +157,64 @@ describe('conv1d direct SIMD forward', () => {
     try {
       setKernelSet('simd'); expect(kernels().conv1dForward).toBe(conv1dForwardSimd);
       setKernelSet('js'); expect(kernels().conv1dForward).toBe(conv1dForward);
+    } finally { setKernelSet(null); }
+  });
+});
+
+/**
+ * The SIMD conv1d backward (conv1d_backward_simd.ts: direct weight gradient, input gradient over
+ * gemmSimd) against conv1d.ts with the typed-array GEMM, on the shapes above, accumulating into
+ * random initial gradients. Tolerance per entry: the weight gradient sums P = N*Lout products
+ * (plus the initial value) in f32, so (P + 3) * 2^-24 * (P * max|gOut| * max|x| + max|gw0|); the
+ * input gradient sums at most K*Og products per entry, (K*Og + 3) * 2^-24 * (K*Og * max|gOut| * max|w| + max|gx0|)
+ * doubled for the col2im add; the bias gradient is conv1d.ts's own loop (exact).
+ */
+function checkBackward(s: { N: number; L: number; cg: number; og: number; groups: number; K: number; stride: number; dilation: number; padding: Padding; seed: number }): void {
+  const [padL, padR] = s.padding === 'same' || s.padding === 'valid' ? [0, 0] : typeof s.padding === 'number' ? [s.padding, s.padding] : s.padding;
+  if (s.padding !== 'same' && s.L + padL + padR < s.dilation * (s.K - 1) + 1) return;
+  const geo = convGeometry('t', s.L, s.K, s.stride, s.dilation, s.padding);
+  const Cin = s.cg * s.groups, Cout = s.og * s.groups;
+  const d: Conv1dDims = { N: s.N, L: s.L, Cin, Cout, K: s.K, stride: s.stride, dilation: s.dilation, groups: s.groups, ...geo };
+  const rng = new Rng(s.seed);
+  const x = rand(s.N * s.L * Cin, rng), w = rand(Cout * s.K * s.cg, rng), g = rand(s.N * geo.Lout * Cout, rng);
+  const gx0 = rand(x.length, rng), gw0 = rand(w.length, rng), gb0 = rand(Cout, rng);
+  const [gxW, gwW, gbW] = [gx0.slice(), gw0.slice(), gb0.slice()];
+  const [gxG, gwG, gbG] = [gx0.slice(), gw0.slice(), gb0.slice()];
+  conv1dBackward(d, x, w, g, gxW, gwW, gbW);
+  conv1dBackwardSimd(d, x, w, g, gxG, gwG, gbG);
+  const P = s.N * geo.Lout, KO = s.K * s.og, mg = maxAbs(g);
+  const worst = (got: Float32Array, want: Float32Array, tol: number) => {
+    let m = 0;
+    for (let i = 0; i < want.length; i++) m = Math.max(m, Number.isNaN(got[i]) ? Infinity : Math.abs(got[i] - want[i]) / tol);
+    return m;
+  };
+  const what = JSON.stringify(s);
+  expect(worst(gwG, gwW, (P + 3) * U * (P * mg * maxAbs(x) + maxAbs(gw0))), `gw ${what}`).toBeLessThanOrEqual(1);
+  expect(worst(gxG, gxW, (KO + 3) * U * (KO * mg * maxAbs(w) + maxAbs(gx0)) * 2), `gx ${what}`).toBeLessThanOrEqual(1);
+  expect(Array.from(gbG), `gb ${what}`).toEqual(Array.from(gbW));
+  // the weight gradient alone, the others null
+  const gwOnly = gw0.slice();
+  conv1dBackwardSimd(d, x, w, g, null, gwOnly, null);
+  expect(Array.from(gwOnly), `gw alone ${what}`).toEqual(Array.from(gwG));
+}
+
+describe('conv1d SIMD backward (direct weight gradient)', () => {
+  it('matches conv1d.ts on random shapes, strides, dilations, groups and padding modes', () => {
+    fc.assert(fc.property(directArb, checkBackward), { numRuns: 200, seed: 15 });
+  });
+
+  it('covers the edges: length 1, stride > kernel, K*Cg not a multiple of 4, more than one 64-row block', () => {
+    const base = { N: 2, groups: 1, dilation: 1, seed: 6 };
+    checkBackward({ ...base, L: 1, cg: 1, og: 1, K: 1, stride: 1, padding: 'valid' });
+    checkBackward({ ...base, L: 17, cg: 5, og: 13, K: 2, stride: 7, padding: [0, 3] });
+    checkBackward({ ...base, L: 150, cg: 7, og: 9, K: 5, stride: 1, padding: 'same' });
+    checkBackward({ ...base, L: 140, cg: 6, og: 17, K: 3, stride: 1, groups: 2, dilation: 2, padding: [4, 1] });
+  });
+
+  it('is the kernel table\'s conv1d backward in the simd set, the typed-array one in the js set', () => {
+    try {
+      setKernelSet('simd'); expect(kernels().conv1dBackward).toBe(conv1dBackwardSimd);
+      setKernelSet('js'); expect(kernels().conv1dBackward).toBe(conv1dBackward);
     } finally { setKernelSet(null); }
   });
 });
