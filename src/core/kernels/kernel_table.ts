@@ -8,6 +8,8 @@ import { kernelSet } from '../wasm/index.ts';
 import { affineChannels, batchNormBackward, channelStats } from './batchnorm.ts';
 import { affineChannelsSimd, batchNormBackwardSimd, channelStatsSimd } from './batchnorm_simd.ts';
 import { conv1dBackward, conv1dForward } from './conv1d.ts';
+import { conv1dBackwardSimd } from './conv1d_backward_simd.ts';
+import { conv1dForwardSimd } from './conv1d_simd.ts';
 import { depthwiseBackward, depthwiseForward } from './depthwise.ts';
 import { depthwiseBackwardSimd, depthwiseForwardSimd } from './depthwise_simd.ts';
 import { gemm } from './gemm.ts';
@@ -35,9 +37,10 @@ const JS_KERNELS: KernelTable = {
 
 const SIMD_KERNELS: KernelTable = {
   gemm: gemmSimd,
-  // conv1d: the same im2col scheme (conv1d.ts) over the SIMD GEMM
-  conv1dForward: (d, x, w, bias, out) => conv1dForward(d, x, w, bias, out, gemmSimd),
-  conv1dBackward: (d, x, w, gOut, gx, gw, gb) => conv1dBackward(d, x, w, gOut, gx, gw, gb, gemmSimd),
+  // conv1d forward and weight gradient: direct, no im2col (conv1d_simd.ts, conv1d_backward_simd.ts);
+  // input gradient: the im2col scheme of conv1d.ts over the SIMD GEMM
+  conv1dForward: conv1dForwardSimd,
+  conv1dBackward: conv1dBackwardSimd,
   depthwiseForward: depthwiseForwardSimd,
   depthwiseBackward: depthwiseBackwardSimd,
   reluForward: reluForwardSimd,
