@@ -86,7 +86,7 @@ export function reserveRequantize(layout: ArenaLayout, rows: number, accStride: 
  */
 export function requantizeInto(regions: RequantizeRegions, rows: number, accStride: number, channels: number, params: ConvParams, quant: PerChannelQuantParams, output: Int8Array): void {
   const arena = sharedArena();
-  writeChannelTable(arena.i32(), regions.tableAt, quant.multiplier, quant.shift, channels);
+  writeChannelTable(arena.i32(), regions.tableAt, quant.multiplier, quant.shift, channels, quant.rounding);
   const wasm = s8Wasm();
   const requantize = quant.rounding === 'single' ? wasm.requantize_single : wasm.requantize_double;
   requantize(regions.accAt, accStride, regions.outAt, rows, channels, regions.tableAt, params.outputOffset, params.actMin, params.actMax);
