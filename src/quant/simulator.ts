@@ -8,7 +8,6 @@ import { ArgumentError } from '../util/errors.ts';
 import { planArena, type ArenaPlan } from './arena.ts';
 import type { IntModel, IntOp, Pool1dOp, RoundingMode } from './int_model.ts';
 import { dispatch, type OpTable, type WeightedOp } from './op_kinds.ts';
-import { addS8 } from './kernels/add_s8.ts';
 import { avgpool1dS8 } from './kernels/avgpool1d_s8.ts';
 import { globalAvgpoolS8 } from './kernels/global_avgpool_s8.ts';
 import { s8Kernels } from './kernels/kernel_table.ts';
@@ -78,8 +77,8 @@ function convArgs(op: WeightedOp, ctx: RunContext): { params: ConvParams; quant:
 
 const poolParams = (op: Pool1dOp) => ({ poolSize: op.poolSize, stride: op.stride, padBefore: op.padBefore, padAfter: op.padAfter, actMin: op.actMin, actMax: op.actMax });
 
-/** The kernel call of each op kind. Weighted ops use the kernel set in use (s8Kernels: WebAssembly
- * SIMD twins unless HTPW_KERNELS=js, byte-identical). */
+/** The kernel call of each op kind. Weighted ops and add use the kernel set in use (s8Kernels:
+ * WebAssembly SIMD twins unless HTPW_KERNELS=js, byte-identical). */
 const RUN_OP = {
   conv1d: (op, ctx) => {
     const { params, quant } = convArgs(op, ctx);
@@ -105,7 +104,7 @@ const RUN_OP = {
   },
   add: (op, ctx) => {
     const { model, n } = ctx;
-    addS8({
+    s8Kernels().add({
       input1Offset: -model.tensors[op.input].zeroPoint, input2Offset: -model.tensors[op.input2].zeroPoint, outputOffset: model.tensors[op.output].zeroPoint, leftShift: op.leftShift,
       input1Multiplier: op.input1Multiplier, input1Shift: op.input1Shift, input2Multiplier: op.input2Multiplier, input2Shift: op.input2Shift,
       outputMultiplier: op.outputMultiplier, outputShift: op.outputShift, rounding: model.rounding, actMin: op.actMin, actMax: op.actMax,

@@ -4,6 +4,8 @@
  * the same signatures and byte-identical outputs (test/quant/kernels_simd.test.ts).
  */
 import { kernelSet } from '../../core/wasm/index.ts';
+import { addS8 } from './add_s8.ts';
+import { addS8Simd } from './add_s8_simd.ts';
 import { conv1dS8 } from './conv1d_s8.ts';
 import { conv1dS8Simd } from './conv1d_s8_simd.ts';
 import { dwconv1dS8 } from './dwconv1d_s8.ts';
@@ -18,10 +20,11 @@ export interface S8KernelTable {
   dwconv1d: typeof dwconv1dS8;
   pwconv1d: typeof pwconv1dS8Fast;
   fullyConnected: typeof fullyConnectedS8;
+  add: typeof addS8;
 }
 
-const JS_KERNELS: S8KernelTable = { conv1d: conv1dS8, dwconv1d: dwconv1dS8, pwconv1d: pwconv1dS8Fast, fullyConnected: fullyConnectedS8 };
-const SIMD_KERNELS: S8KernelTable = { conv1d: conv1dS8Simd, dwconv1d: dwconv1dS8Simd, pwconv1d: pwconv1dS8Simd, fullyConnected: fullyConnectedS8Simd };
+const JS_KERNELS: S8KernelTable = { conv1d: conv1dS8, dwconv1d: dwconv1dS8, pwconv1d: pwconv1dS8Fast, fullyConnected: fullyConnectedS8, add: addS8 };
+const SIMD_KERNELS: S8KernelTable = { conv1d: conv1dS8Simd, dwconv1d: dwconv1dS8Simd, pwconv1d: pwconv1dS8Simd, fullyConnected: fullyConnectedS8Simd, add: addS8Simd };
 
 /** The INT8 kernels of the set in use. */
 export function s8Kernels(): S8KernelTable {

@@ -87,62 +87,77 @@ function shiftRight31(f: FunctionBuilder, lo: Local, hi: Local): void {
   f.op('v128.or');
 }
 
+/**
+ * Emits v = MBQM(x, m, shift) per lane (the formulas at the top of this file), x an i32x4 local,
+ * the result left in `x`. `entry(offset)` pushes the entry at `offset` of the 4-lane table group
+ * (writeChannelTable layout); `half30` holds the i64x2 constant [2^30, 2^30].
+ */
+export function emitMultiplyByQuantizedMultiplier(f: FunctionBuilder, rounding: RoundingMode, x: Local, entry: (offset: number) => void, half30: Local): void {
+  const lo = f.local('v128'), hi = f.local('v128'), h = f.local('v128');
+  /** pushes floor(v / 2^s) per lane: v * 2^(31 - s) (FLOOR_MUL) shifted right by 31, or v where FLOOR_SKIP */
+  const floorDivide = (v: Local) => {
+    f.get(v); entry(T_FLOOR_MUL); f.op('i64x2.extmul_low_i32x4_s').set(lo);
+    f.get(v); entry(T_FLOOR_MUL); f.op('i64x2.extmul_high_i32x4_s').set(hi);
+    f.get(v);
+    shiftRight31(f, lo, hi);
+    entry(T_FLOOR_SKIP); f.op('v128.bitselect');
+  };
+  // x = x * 2^left; lo, hi = (i64) x * m (lanes 0, 1 and 2, 3)
+  f.get(x); entry(T_POW2_LEFT); f.op('i32x4.mul').set(x);
+  f.get(x); entry(T_MULT); f.op('i64x2.extmul_low_i32x4_s').set(lo);
+  f.get(x); entry(T_MULT); f.op('i64x2.extmul_high_i32x4_s').set(hi);
+  if (rounding === 'double') {
+    // q = floor((p + 2^30) / 2^31)   (SRDHM)
+    f.get(lo).get(half30).op('i64x2.add').set(lo);
+    f.get(hi).get(half30).op('i64x2.add').set(hi);
+    shiftRight31(f, lo, hi);
+    f.set(x);
+    // v = floor(q / 2^right) + ((q & mask) > (mask >> 1) + (q < 0))
+    floorDivide(x);
+    f.get(x); entry(T_MASK); f.op('v128.and');
+    entry(T_MASK_HALF); f.get(x).i32Const(31).op('i32x4.shr_s').op('i32x4.sub');
+    f.op('i32x4.gt_s').op('i32x4.sub').set(x); // a true comparison is -1
+  } else {
+    // w = p + 2^(30 + right); h = hi(w); v = right == 0 ? 2h + (lo(w) >>> 31) : floor(h / 2^(right - 1))
+    f.get(lo); entry(T_ROUND); f.op('i64x2.add').set(lo);
+    f.get(hi); entry(T_ROUND + 16); f.op('i64x2.add').set(hi);
+    f.get(lo).get(hi).shuffle(HIGH_WORDS).set(h);
+    shiftRight31(f, lo, hi);
+    floorDivide(h);
+    entry(T_RIGHT_ZERO); f.op('v128.bitselect').set(x);
+  }
+}
+
+/** the i64x2 constant [2^30, 2^30] into a new local */
+export function half30Local(f: FunctionBuilder): Local {
+  const half30 = f.local('v128');
+  f.i32x4Const(1 << 30, 0, 1 << 30, 0).set(half30);
+  return half30;
+}
+
 export function buildRequantize(m: ModuleBuilder, rounding: RoundingMode): void {
   m.function(`requantize_${rounding}`, Array<'i32'>(9).fill('i32'), [], (f) => {
     const [acc, accStride, out, rows, channels, table, outOffset, actMin, actMax] = Array.from({ length: 9 }, (_, i) => f.param(i));
     const r = f.local('i32'), c = f.local('i32'), accRow = f.local('i32'), outRow = f.local('i32'), t = f.local('i32');
-    const x = f.local('v128'), lo = f.local('v128'), hi = f.local('v128'), q = f.local('v128'), h = f.local('v128');
-    const off = f.local('v128'), vMin = f.local('v128'), vMax = f.local('v128'), half30 = f.local('v128');
+    const q = f.local('v128'), off = f.local('v128'), vMin = f.local('v128'), vMax = f.local('v128');
     /** pushes the table entry at `offset` of the current group (t) as a v128 */
-    const entry = (offset: number) => f.get(t).mem('v128.load', offset);
-    /** pushes floor(v / 2^s) per lane: v * 2^(31 - s) (FLOOR_MUL) shifted right by 31, or v where FLOOR_SKIP */
-    const floorDivide = (v: Local) => {
-      f.get(v); entry(T_FLOOR_MUL).op('i64x2.extmul_low_i32x4_s').set(lo);
-      f.get(v); entry(T_FLOOR_MUL).op('i64x2.extmul_high_i32x4_s').set(hi);
-      f.get(v);
-      shiftRight31(f, lo, hi);
-      entry(T_FLOOR_SKIP).op('v128.bitselect');
-    };
+    const entry = (offset: number) => { f.get(t).mem('v128.load', offset); };
 
     // clamp(v + outOffset, actMin, actMax) = clamp(v, actMin - outOffset, actMax - outOffset) + outOffset,
     // and the right side cannot overflow int32 (v + outOffset can, for v near 2^31)
     f.get(outOffset).op('i32x4.splat').set(off);
     f.get(actMin).get(outOffset).op('i32.sub').op('i32x4.splat').set(vMin);
     f.get(actMax).get(outOffset).op('i32.sub').op('i32x4.splat').set(vMax);
-    f.i32x4Const(1 << 30, 0, 1 << 30, 0).set(half30); // i64x2 [2^30, 2^30]
+    const half30 = half30Local(f);
     f.get(acc).set(accRow);
     f.get(out).set(outRow);
     f.forRange(r, 0, rows, 1, () => {
       f.get(table).set(t);
       f.forRange(c, 0, channels, CHANNELS_PER_GROUP, () => {
-        // x = acc[r, c .. c + 4] * 2^left; lo, hi = (i64) x * m (lanes 0, 1 and 2, 3)
-        f.get(accRow).get(c).i32Const(2).op('i32.shl').op('i32.add').mem('v128.load');
-        entry(T_POW2_LEFT).op('i32x4.mul').set(x);
-        f.get(x); entry(T_MULT).op('i64x2.extmul_low_i32x4_s').set(lo);
-        f.get(x); entry(T_MULT).op('i64x2.extmul_high_i32x4_s').set(hi);
-        if (rounding === 'double') {
-          // q = floor((p + 2^30) / 2^31)   (SRDHM)
-          f.get(lo).get(half30).op('i64x2.add').set(lo);
-          f.get(hi).get(half30).op('i64x2.add').set(hi);
-          shiftRight31(f, lo, hi);
-          f.set(q);
-          // v = floor(q / 2^right) + ((q & mask) > (mask >> 1) + (q < 0))
-          floorDivide(q);
-          f.get(q); entry(T_MASK).op('v128.and');
-          entry(T_MASK_HALF).get(q).i32Const(31).op('i32x4.shr_s').op('i32x4.sub');
-          f.op('i32x4.gt_s').op('i32x4.sub').set(q); // a true comparison is -1
-        } else {
-          // w = p + 2^(30 + right); h = hi(w); v = right == 0 ? 2h + (lo(w) >>> 31) : floor(h / 2^(right - 1))
-          f.get(lo); entry(T_ROUND).op('i64x2.add').set(lo);
-          f.get(hi); entry(T_ROUND + 16).op('i64x2.add').set(hi);
-          f.get(lo).get(hi).shuffle(HIGH_WORDS).set(h);
-          shiftRight31(f, lo, hi);
-          f.set(q);
-          f.get(q);
-          floorDivide(h);
-          entry(T_RIGHT_ZERO).op('v128.bitselect').set(q);
-        }
-        // out[r, c .. c + 4] = clamp(v + outOffset, actMin, actMax) as 4 bytes
+        // q = MBQM(acc[r, c .. c + 4], m, shift)
+        f.get(accRow).get(c).i32Const(2).op('i32.shl').op('i32.add').mem('v128.load').set(q);
+        emitMultiplyByQuantizedMultiplier(f, rounding, q, entry, half30);
+        // out[r, c .. c + 4] = clamp(q + outOffset, actMin, actMax) as 4 bytes
         f.get(outRow).get(c).op('i32.add');
         f.get(q).get(vMin).op('i32x4.max_s').get(vMax).op('i32x4.min_s').get(off).op('i32x4.add').set(q);
         f.get(q).get(q).op('i16x8.narrow_i32x4_s').set(q);

@@ -10,6 +10,7 @@
  */
 import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../../../core/wasm/index.ts';
 import type { ConvParams, PerChannelQuantParams } from '../types.ts';
+import { buildAdd } from './add_wasm.ts';
 import { buildConvDot } from './conv_dot_wasm.ts';
 import { buildConvPairs } from './conv_pairs_wasm.ts';
 import { buildDepthwise } from './depthwise_wasm.ts';
@@ -20,7 +21,7 @@ export const INPUT_SLACK = 16;
 
 interface S8Functions {
   conv_dot: WasmFunction; conv_pairs: WasmFunction; widen_s8: WasmFunction; dw_mac: WasmFunction;
-  requantize_double: WasmFunction; requantize_single: WasmFunction;
+  requantize_double: WasmFunction; requantize_single: WasmFunction; add_s8_double: WasmFunction; add_s8_single: WasmFunction;
 }
 
 let functions: S8Functions | null = null;
@@ -33,8 +34,11 @@ export function s8Wasm(): S8Functions {
     buildDepthwise(m);
     buildRequantize(m, 'double');
     buildRequantize(m, 'single');
+    buildAdd(m, 'double');
+    buildAdd(m, 'single');
     const f = m.instantiate(sharedArena().memory);
-    functions = { conv_dot: f.conv_dot, conv_pairs: f.conv_pairs, widen_s8: f.widen_s8, dw_mac: f.dw_mac, requantize_double: f.requantize_double, requantize_single: f.requantize_single };
+    functions = { conv_dot: f.conv_dot, conv_pairs: f.conv_pairs, widen_s8: f.widen_s8, dw_mac: f.dw_mac, requantize_double: f.requantize_double, requantize_single: f.requantize_single,
+      add_s8_double: f.add_s8_double, add_s8_single: f.add_s8_single };
   }
   return functions;
 }
