@@ -8,10 +8,8 @@ import { ArgumentError } from '../util/errors.ts';
 import { planArena, type ArenaPlan } from './arena.ts';
 import type { IntModel, IntOp, Pool1dOp, RoundingMode } from './int_model.ts';
 import { dispatch, type OpTable, type WeightedOp } from './op_kinds.ts';
-import { avgpool1dS8 } from './kernels/avgpool1d_s8.ts';
 import { globalAvgpoolS8 } from './kernels/global_avgpool_s8.ts';
 import { s8Kernels } from './kernels/kernel_table.ts';
-import { maxpool1dS8 } from './kernels/maxpool1d_s8.ts';
 import type { ConvParams, Dims } from './kernels/types.ts';
 import { dequantizeValue, quantizeValue } from './quantize.ts';
 import { seqShape, shapeSize, validateIntModel } from './validate.ts';
@@ -77,7 +75,7 @@ function convArgs(op: WeightedOp, ctx: RunContext): { params: ConvParams; quant:
 
 const poolParams = (op: Pool1dOp) => ({ poolSize: op.poolSize, stride: op.stride, padBefore: op.padBefore, padAfter: op.padAfter, actMin: op.actMin, actMax: op.actMax });
 
-/** The kernel call of each op kind. Weighted ops and add use the kernel set in use (s8Kernels:
+/** The kernel call of each op kind. Weighted ops, add and the 1-D pools use the kernel set in use (s8Kernels:
  * WebAssembly SIMD twins unless HTPW_KERNELS=js, byte-identical). */
 const RUN_OP = {
   conv1d: (op, ctx) => {
@@ -96,8 +94,8 @@ const RUN_OP = {
     const { params, quant } = convArgs(op, ctx);
     s8Kernels().fullyConnected(params, quant, dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, { n: ctx.n, l: 1, c: op.outChannels }, ctx.view(op.output));
   },
-  avgpool1d: (op, ctx) => avgpool1dS8(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
-  maxpool1d: (op, ctx) => maxpool1dS8(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
+  avgpool1d: (op, ctx) => s8Kernels().avgpool1d(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
+  maxpool1d: (op, ctx) => s8Kernels().maxpool1d(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
   global_avgpool: (op, ctx) => {
     const inDims = dimsOf(ctx.model, op.input, ctx.n);
     globalAvgpoolS8({ actMin: op.actMin, actMax: op.actMax }, inDims, ctx.view(op.input), { n: ctx.n, l: 1, c: inDims.c }, ctx.view(op.output));

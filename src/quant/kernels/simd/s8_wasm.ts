@@ -14,6 +14,7 @@ import { buildAdd } from './add_wasm.ts';
 import { buildConvDot } from './conv_dot_wasm.ts';
 import { buildConvPairs } from './conv_pairs_wasm.ts';
 import { buildDepthwise } from './depthwise_wasm.ts';
+import { buildPools } from './pool_wasm.ts';
 import { buildRequantize, GROUP_BYTES, writeChannelTable } from './requantize_wasm.ts';
 
 /** bytes a kernel may read past the end of the input (a v128.load8x8_s at the last position) */
@@ -22,6 +23,7 @@ export const INPUT_SLACK = 16;
 interface S8Functions {
   conv_dot: WasmFunction; conv_pairs: WasmFunction; widen_s8: WasmFunction; dw_mac: WasmFunction;
   requantize_double: WasmFunction; requantize_single: WasmFunction; add_s8_double: WasmFunction; add_s8_single: WasmFunction;
+  avgpool_s8: WasmFunction; maxpool_s8: WasmFunction;
 }
 
 let functions: S8Functions | null = null;
@@ -36,9 +38,11 @@ export function s8Wasm(): S8Functions {
     buildRequantize(m, 'single');
     buildAdd(m, 'double');
     buildAdd(m, 'single');
+    buildPools(m);
     const f = m.instantiate(sharedArena().memory);
     functions = { conv_dot: f.conv_dot, conv_pairs: f.conv_pairs, widen_s8: f.widen_s8, dw_mac: f.dw_mac, requantize_double: f.requantize_double, requantize_single: f.requantize_single,
-      add_s8_double: f.add_s8_double, add_s8_single: f.add_s8_single };
+      add_s8_double: f.add_s8_double, add_s8_single: f.add_s8_single,
+      avgpool_s8: f.avgpool_s8, maxpool_s8: f.maxpool_s8 };
   }
   return functions;
 }
