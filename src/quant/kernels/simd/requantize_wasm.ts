@@ -10,7 +10,7 @@
  *
  * Only operations x86 SSE4.1 / ARM NEON have as single instructions: the 64-bit products come
  * from i64x2.extmul_{low,high}_i32x4_s, and a 64-bit value w is shifted right by 31 as
- *   floor(w / 2^31) = (hi(w) << 1) | (lo(w) >>> 31)        (i32 lanes; exact when the result fits)
+ *   floor(w / 2^31) = high 32 bits of (w << 1)       (i64x2.shl, a shuffle; exact when the result fits int32)
  * (no i64x2.mul / i64x2.shr_s, which the engines emulate with several instructions).
  * WebAssembly SIMD shifts every lane by the same count, but the shift is per channel, so a
  * per-channel right shift is a product: floor(v / 2^s) = floor(v * 2^(31 - s) / 2^31) for
@@ -20,19 +20,21 @@
  *   p = (i64) (x * 2^left) * m
  *   q = SRDHM = trunc((p + (p >= 0 ? 2^30 : 1 - 2^30)) / 2^31) = floor((p + 2^30) / 2^31)
  *       (for p < 0, trunc(a / D) = floor((a + D - 1) / D) with a = p + 1 - 2^30; m >= 0)
- *   v = floor(q / 2^right) + ((q & mask) > (mask >> 1) + (q < 0)), mask = 2^right - 1   (RoundingDivideByPOT)
+ *   v = RoundingDivideByPOT(q, right), i.e. q / 2^right rounded half away from zero:
+ *       right = 0: q;  right >= 1: floor((q - (q < 0) + 2^(right - 1)) / 2^right)
+ *         = floor(((q - (q < 0)) * 2^(31 - right) + 2^30) / 2^31)
+ *       (q > -2^31 since |x * 2^left| < 2^31, so q - 1 does not wrap)
  * single (TFLITE_SINGLE_ROUNDING), t = 31 - shift:
  *   v = floor(((i64) x * m + 2^(t - 1)) / 2^t) = floor(w / 2^(31 + right)), w = (x * 2^left) * m + 2^(30 + right)
  *   (shift > 0: scaling numerator and 2^t by 2^shift makes t 31). With H = hi(w), b = lo(w) >>> 31:
- *   right = 0: v = 2H + b;  right >= 1: v = floor((2H + b) / 2^right) = floor(H / 2^(right - 1)).
+ *   right = 0: v = 2H + b = floor(w / 2^31);  right >= 1: v = floor((2H + b) / 2^right) = floor(H / 2^(right - 1)).
  */
 import type { FunctionBuilder, Local, ModuleBuilder } from '../../../core/wasm/index.ts';
 import type { RoundingMode } from '../../int_model.ts';
 
 /** Bytes of one 4-channel group of the table (i32x4 entries; see writeChannelTable). */
-export const GROUP_BYTES = 128;
-const T_POW2_LEFT = 0, T_MULT = 16, T_FLOOR_MUL = 32, T_FLOOR_SKIP = 48, T_MASK = 64, T_MASK_HALF = 80, T_ROUND = 96;
-const T_RIGHT_ZERO = T_MASK; // single rounding has no mask: the slot holds its right == 0 lane mask
+export const GROUP_BYTES = 112;
+const T_POW2_LEFT = 0, T_MULT = 16, T_FLOOR_MUL = 32, T_FLOOR_SKIP = 48, T_RIGHT_ZERO = 64, T_ROUND = 80;
 const CHANNELS_PER_GROUP = 4;
 
 /**
@@ -42,8 +44,7 @@ const CHANNELS_PER_GROUP = 4;
  *   POW2_LEFT 2^left; MULT m;
  *   FLOOR_MUL / FLOOR_SKIP: the divisor exponent s (double: right; single: right - 1) as
  *     2^(31 - s) when s >= 1, with SKIP = -1 (take the value undivided) when s <= 0;
- *   double: MASK 2^right - 1, MASK_HALF mask >> 1;
- *   single: RIGHT_ZERO = -1 when right = 0, ROUND 2^(30 + right) as 4 i64 lanes (2 entries).
+ *   single only: RIGHT_ZERO = -1 when right = 0, ROUND 2^(30 + right) as 4 i64 lanes (2 entries).
  */
 export function writeChannelTable(i32: Int32Array, at: number, multiplier: Int32Array, shift: Int32Array, channels: number, rounding: RoundingMode): void {
   const groups = Math.ceil(channels / CHANNELS_PER_GROUP);
@@ -59,10 +60,7 @@ export function writeChannelTable(i32: Int32Array, at: number, multiplier: Int32
     i32[g + T_MULT / 4 + lane] = multiplier[c];
     i32[g + T_FLOOR_MUL / 4 + lane] = s >= 1 ? 2 ** (31 - s) : 0;
     i32[g + T_FLOOR_SKIP / 4 + lane] = s >= 1 ? 0 : -1;
-    if (rounding === 'double') {
-      i32[g + T_MASK / 4 + lane] = (2 ** right - 1) | 0;
-      i32[g + T_MASK_HALF / 4 + lane] = ((2 ** right - 1) | 0) >> 1;
-    } else {
+    if (rounding === 'single') {
       i32[g + T_RIGHT_ZERO / 4 + lane] = right === 0 ? -1 : 0;
       // 2^(30 + right), right in [0, 31]: bit 30 + right of the little-endian i64 lane
       const e = 30 + right;
@@ -76,15 +74,12 @@ export function writeChannelTable(i32: Int32Array, at: number, multiplier: Int32
 function i32Lanes(lanes: readonly number[]): number[] {
   return lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
 }
-/** the low / high 32 bits of the four i64 lanes of (a, b), as one i32x4 */
-const LOW_WORDS = i32Lanes([0, 2, 4, 6]);
+/** the high 32 bits of the four i64 lanes of (a, b), as one i32x4 */
 const HIGH_WORDS = i32Lanes([1, 3, 5, 7]);
 
-/** pushes floor([lo, hi] / 2^31) as i32x4: (hi words << 1) | (lo words >>> 31) */
+/** pushes floor([lo, hi] / 2^31) as i32x4: the high words of [lo, hi] << 1 */
 function shiftRight31(f: FunctionBuilder, lo: Local, hi: Local): void {
-  f.get(lo).get(hi).shuffle(HIGH_WORDS).i32Const(1).op('i32x4.shl');
-  f.get(lo).get(hi).shuffle(LOW_WORDS).i32Const(31).op('i32x4.shr_u');
-  f.op('v128.or');
+  f.get(lo).i32Const(1).op('i64x2.shl').get(hi).i32Const(1).op('i64x2.shl').shuffle(HIGH_WORDS);
 }
 
 /**
@@ -94,36 +89,42 @@ function shiftRight31(f: FunctionBuilder, lo: Local, hi: Local): void {
  */
 export function emitMultiplyByQuantizedMultiplier(f: FunctionBuilder, rounding: RoundingMode, x: Local, entry: (offset: number) => void, half30: Local): void {
   const lo = f.local('v128'), hi = f.local('v128'), h = f.local('v128');
-  /** pushes floor(v / 2^s) per lane: v * 2^(31 - s) (FLOOR_MUL) shifted right by 31, or v where FLOOR_SKIP */
-  const floorDivide = (v: Local) => {
-    f.get(v); entry(T_FLOOR_MUL); f.op('i64x2.extmul_low_i32x4_s').set(lo);
-    f.get(v); entry(T_FLOOR_MUL); f.op('i64x2.extmul_high_i32x4_s').set(hi);
-    f.get(v);
-    shiftRight31(f, lo, hi);
-    entry(T_FLOOR_SKIP); f.op('v128.bitselect');
+  /** lo, hi = (i64) v * table entry at `offset` (lanes 0, 1 and 2, 3) */
+  const products = (v: Local, offset: number) => {
+    f.get(v); entry(offset); f.op('i64x2.extmul_low_i32x4_s').set(lo);
+    f.get(v); entry(offset); f.op('i64x2.extmul_high_i32x4_s').set(hi);
   };
-  // x = x * 2^left; lo, hi = (i64) x * m (lanes 0, 1 and 2, 3)
-  f.get(x); entry(T_POW2_LEFT); f.op('i32x4.mul').set(x);
-  f.get(x); entry(T_MULT); f.op('i64x2.extmul_low_i32x4_s').set(lo);
-  f.get(x); entry(T_MULT); f.op('i64x2.extmul_high_i32x4_s').set(hi);
-  if (rounding === 'double') {
-    // q = floor((p + 2^30) / 2^31)   (SRDHM)
+  /** lo, hi += 2^30 */
+  const addHalf = () => {
     f.get(lo).get(half30).op('i64x2.add').set(lo);
     f.get(hi).get(half30).op('i64x2.add').set(hi);
+  };
+  // x = x * 2^left; lo, hi = (i64) x * m
+  f.get(x); entry(T_POW2_LEFT); f.op('i32x4.mul').set(x);
+  products(x, T_MULT);
+  if (rounding === 'double') {
+    // x = q = floor((p + 2^30) / 2^31)   (SRDHM)
+    addHalf();
     shiftRight31(f, lo, hi);
     f.set(x);
-    // v = floor(q / 2^right) + ((q & mask) > (mask >> 1) + (q < 0))
-    floorDivide(x);
-    f.get(x); entry(T_MASK); f.op('v128.and');
-    entry(T_MASK_HALF); f.get(x).i32Const(31).op('i32x4.shr_s').op('i32x4.sub');
-    f.op('i32x4.gt_s').op('i32x4.sub').set(x); // a true comparison is -1
+    // x = right == 0 ? q : floor(((q - (q < 0)) * 2^(31 - right) + 2^30) / 2^31)   (RoundingDivideByPOT)
+    f.get(x).get(x).i32Const(31).op('i32x4.shr_s').op('i32x4.add').set(h);
+    products(h, T_FLOOR_MUL);
+    addHalf();
+    f.get(x);
+    shiftRight31(f, lo, hi);
+    entry(T_FLOOR_SKIP); f.op('v128.bitselect').set(x);
   } else {
-    // w = p + 2^(30 + right); h = hi(w); v = right == 0 ? 2h + (lo(w) >>> 31) : floor(h / 2^(right - 1))
+    // w = p + 2^(30 + right); h = hi(w); x = right == 0 ? floor(w / 2^31) : floor(h / 2^(right - 1))
     f.get(lo); entry(T_ROUND); f.op('i64x2.add').set(lo);
     f.get(hi); entry(T_ROUND + 16); f.op('i64x2.add').set(hi);
     f.get(lo).get(hi).shuffle(HIGH_WORDS).set(h);
+    shiftRight31(f, lo, hi); // the right == 0 value
+    // floor(h / 2^s), s = right - 1: h * 2^(31 - s) shifted right by 31, or h where s = 0 (FLOOR_SKIP)
+    products(h, T_FLOOR_MUL);
+    f.get(h);
     shiftRight31(f, lo, hi);
-    floorDivide(h);
+    entry(T_FLOOR_SKIP); f.op('v128.bitselect');
     entry(T_RIGHT_ZERO); f.op('v128.bitselect').set(x);
   }
 }
