@@ -35,6 +35,17 @@ export function convDotS8(
   else convWindowDotS8(params, quant, batches, inLen, inCh, outCh, kSize, outLen, input, filter, bias, output);
 }
 
+/** filter [outCh, window] -> i16 at element w16: filter[co, t] at block co / 8, pair t / 2, lane co % 8, tap t % 2 (zeros elsewhere) */
+function packPairs(i16: Int16Array, w16: number, filter: Int8Array, outCh: number, coutPadded: number, window: number, pairs: number): void {
+  const pairStride = 2 * CHANNEL_TILE;
+  i16.fill(0, w16, w16 + coutPadded * 2 * pairs);
+  for (let co = 0; co < outCh; co++) {
+    const lane = w16 + Math.floor(co / CHANNEL_TILE) * pairStride * pairs + (co % CHANNEL_TILE) * 2;
+    const row = co * window;
+    for (let t = 0; t < window; t++) i16[lane + (t >> 1) * pairStride + (t & 1)] = filter[row + t];
+  }
+}
+
 /**
  * acc[b, o, co] = bias[co] + sum_{t < K * Cin} filter[co, t] * (xpad[b, o * stride * Cin + t] + inputOffset),
  * then requantized; arguments already checked; dilation 1 (the window is one run of K * Cin bytes
@@ -66,14 +77,7 @@ function convPairsS8(
   arena.ensure(layout.end);
 
   writePaddedInput(x, input, batches, inLen, inCh, padBefore, padAfter, inputOffset);
-  const i16 = arena.i16();
-  const w16 = wAt >> 1;
-  i16.fill(0, w16, w16 + coutPadded * 2 * pairs);
-  for (let co = 0; co < outCh; co++) {
-    // filter[co, t] -> block co / 8, pair t / 2, lane co % 8, tap t % 2
-    const block = w16 + Math.floor(co / CHANNEL_TILE) * CHANNEL_TILE * 2 * pairs + (co % CHANNEL_TILE) * 2;
-    for (let t = 0; t < window; t++) i16[block + (t >> 1) * CHANNEL_TILE * 2 + (t & 1)] = filter[co * window + t];
-  }
+  packPairs(arena.i16(), wAt >> 1, filter, outCh, coutPadded, window, pairs);
   const i32 = arena.i32();
   i32.fill(0, biasAt >> 2, (biasAt >> 2) + coutPadded);
   i32.set(bias.subarray(0, outCh), biasAt >> 2);
