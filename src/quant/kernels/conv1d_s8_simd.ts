@@ -1,7 +1,9 @@
 /**
  * WebAssembly SIMD twin of conv1d_s8.ts, same arguments, byte-identical output (the reference is
- * the readable kernel and the test oracle). Accumulators: simd/conv_dot_wasm.ts; requantization:
- * simd/requantize_wasm.ts. pwconv1d / fully connected are the same dot-product kernel with K = 1.
+ * the readable kernel and the test oracle). Accumulators: simd/conv_pairs_wasm.ts (dilation 1,
+ * lanes over output channels) or simd/conv_dot_wasm.ts (dilated windows, lanes over the window);
+ * requantization: simd/requantize_wasm.ts. pwconv1d / fully connected are the same convolution
+ * with K = 1.
  */
 import { ArenaLayout, sharedArena } from '../../core/wasm/index.ts';
 import { checkConv1d } from './conv1d_s8.ts';
