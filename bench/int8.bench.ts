@@ -6,9 +6,10 @@
  *   pwconv1dS8Fast vs our reference loop nest (pwconv1dS8), and vs a naive float32 triple loop.
  * - simulate() latency for one MIT-BIH-beat-sized input (L = 256, 5 separable blocks of
  *   32..64 channels), and simulateBatch throughput: the SIMD kernel set (default) vs the js set
- *   (HTPW_KERNELS=js), measured in the same run; outputs checked byte-identical first.
+ *   (HTPW_KERNELS=js), measured in the same run, interleaved (medians); outputs checked
+ *   byte-identical first.
  */
-import { record, timeMs, writeResults, type BenchRecord } from './lib/harness.ts';
+import { interleavedMs, record, timeMs, writeResults, type BenchRecord } from './lib/harness.ts';
 import { Rng } from '../src/core/rng.ts';
 import { setKernelSet } from '../src/core/wasm/index.ts';
 import { pwconv1dS8 } from '../src/quant/kernels/pwconv1d_s8.ts';
@@ -71,19 +72,27 @@ const macs = model.ops.reduce((s, op) => {
 }, 0);
 const batch = 64;
 const xb = randomInput(model, 2, batch);
-/** simulate latency (ms) and simulateBatch time (ms) with one kernel set */
-async function simulation(set: 'js' | 'simd'): Promise<{ one: number; batch: number; out: Int8Array }> {
+/** `run` with kernel set `set` forced (HTPW_KERNELS=js is setKernelSet('js') in-process) */
+function withKernels<T>(set: 'js' | 'simd', run: () => T): T {
   setKernelSet(set);
-  const out = simulateBatch(model, xb, batch);
-  simulate(model, x);
-  const one = await timeMs(() => simulate(model, x));
-  const many = await timeMs(() => simulateBatch(model, xb, batch));
-  setKernelSet(null);
-  return { one, batch: many, out };
+  try {
+    return run();
+  } finally {
+    setKernelSet(null);
+  }
 }
-const simJs = await simulation('js');
-const simSimd = await simulation('simd');
-if (simSimd.out.some((v, i) => v !== simJs.out[i])) throw new Error('simulateBatch: the SIMD and js kernel sets differ');
+const batchJs = withKernels('js', () => simulateBatch(model, xb, batch));
+const batchSimd = withKernels('simd', () => simulateBatch(model, xb, batch));
+if (batchSimd.some((v, i) => v !== batchJs[i])) throw new Error('simulateBatch: the SIMD and js kernel sets differ');
+// interleaved (harness.ts): on a loaded machine both sets see the same load, so the ratio is fair
+const one = await interleavedMs({
+  simd: () => withKernels('simd', () => simulate(model, x)),
+  js: () => withKernels('js', () => simulate(model, x)),
+});
+const many = await interleavedMs({
+  simd: () => withKernels('simd', () => simulateBatch(model, xb, batch)),
+  js: () => withKernels('js', () => simulateBatch(model, xb, batch)),
+});
 const desc = `${model.ops.length} ops (${model.ops.map((o) => o.kind).join(',')}), ${(macs / 1e6).toFixed(2)} M MACs, arena ${planArena(model).peakBytes} B`;
 
 const records: BenchRecord[] = [
@@ -91,7 +100,7 @@ const records: BenchRecord[] = [
   record('int8 GEMM 256x256x256 SIMD vs typed-array fast', gops(tSimd), gops(tFast), 'Gop/s', 'pwconv1dS8Simd vs pwconv1dS8Fast (float64 SWAR, the js set\'s pointwise)'),
   record('int8 GEMM 256x256x256 fast vs reference loop', gops(tFast), gops(tRef), 'Gop/s', 'pwconv1dS8Fast vs pwconv1dS8 (TFLM-style loop), requantization included'),
   record('int8 GEMM 256x256x256 fast vs float32 naive loop', gops(tFast), gops(tFloat), 'Gop/s', 'baseline: naive float32 triple loop (no requantization)'),
-  record('simulate 1 x L=256 separable CNN latency, SIMD vs js kernels', simSimd.one * 1000, simJs.one * 1000, 'us', `baseline: HTPW_KERNELS=js, same run; ${desc}`),
-  record('simulateBatch 64 x L=256 throughput, SIMD vs js kernels', (batch / simSimd.batch) * 1000, (batch / simJs.batch) * 1000, 'samples/s', `baseline: HTPW_KERNELS=js, same run; target >= 3 x 659 (the js figure of 2026-11-27); ${desc}`),
+  record('simulate 1 x L=256 separable CNN latency, SIMD vs js kernels', one.simd * 1000, one.js * 1000, 'us', `baseline: HTPW_KERNELS=js, same run, interleaved medians; ${desc}`),
+  record('simulateBatch 64 x L=256 throughput, SIMD vs js kernels', (batch / many.simd) * 1000, (batch / many.js) * 1000, 'samples/s', `baseline: HTPW_KERNELS=js, same run, interleaved medians; target >= 3 x 659 (the js figure of 2026-11-27); ${desc}`),
 ];
 writeResults('int8', records);

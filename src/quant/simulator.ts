@@ -8,11 +8,8 @@ import { ArgumentError } from '../util/errors.ts';
 import { planArena, type ArenaPlan } from './arena.ts';
 import type { IntModel, IntOp, Pool1dOp, RoundingMode } from './int_model.ts';
 import { dispatch, type OpTable, type WeightedOp } from './op_kinds.ts';
-import { addS8 } from './kernels/add_s8.ts';
-import { avgpool1dS8 } from './kernels/avgpool1d_s8.ts';
 import { globalAvgpoolS8 } from './kernels/global_avgpool_s8.ts';
 import { s8Kernels } from './kernels/kernel_table.ts';
-import { maxpool1dS8 } from './kernels/maxpool1d_s8.ts';
 import type { ConvParams, Dims } from './kernels/types.ts';
 import { dequantizeValue, quantizeValue } from './quantize.ts';
 import { seqShape, shapeSize, validateIntModel } from './validate.ts';
@@ -34,6 +31,19 @@ function prepare(model: IntModel): ArenaPlan {
     prepared.set(model, plan);
   }
   return plan;
+}
+
+/**
+ * The activation arena of a run: one grow-only buffer reused by every run (runs are synchronous
+ * and every tensor is written before it is read, so stale bytes are never seen). A fresh
+ * allocation per run cost more than the kernels: the OS maps and zeroes its pages on first
+ * touch (~2-3 ms per MB on this machine).
+ */
+let scratch = new Int8Array(0);
+
+function scratchArena(bytes: number): Int8Array {
+  if (scratch.length < bytes) scratch = new Int8Array(Math.max(bytes, 2 * scratch.length));
+  return scratch.subarray(0, Math.max(1, bytes));
 }
 
 function dimsOf(model: IntModel, id: number, n: number): Dims {
@@ -65,8 +75,8 @@ function convArgs(op: WeightedOp, ctx: RunContext): { params: ConvParams; quant:
 
 const poolParams = (op: Pool1dOp) => ({ poolSize: op.poolSize, stride: op.stride, padBefore: op.padBefore, padAfter: op.padAfter, actMin: op.actMin, actMax: op.actMax });
 
-/** The kernel call of each op kind. Weighted ops use the kernel set in use (s8Kernels: WebAssembly
- * SIMD twins unless HTPW_KERNELS=js, byte-identical). */
+/** The kernel call of each op kind. Weighted ops, add and the 1-D pools use the kernel set in use (s8Kernels:
+ * WebAssembly SIMD twins unless HTPW_KERNELS=js, byte-identical). */
 const RUN_OP = {
   conv1d: (op, ctx) => {
     const { params, quant } = convArgs(op, ctx);
@@ -84,15 +94,15 @@ const RUN_OP = {
     const { params, quant } = convArgs(op, ctx);
     s8Kernels().fullyConnected(params, quant, dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), { out: op.outChannels, k: 1, in: op.inChannels }, op.weights, op.bias, { n: ctx.n, l: 1, c: op.outChannels }, ctx.view(op.output));
   },
-  avgpool1d: (op, ctx) => avgpool1dS8(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
-  maxpool1d: (op, ctx) => maxpool1dS8(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
+  avgpool1d: (op, ctx) => s8Kernels().avgpool1d(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
+  maxpool1d: (op, ctx) => s8Kernels().maxpool1d(poolParams(op), dimsOf(ctx.model, op.input, ctx.n), ctx.view(op.input), dimsOf(ctx.model, op.output, ctx.n), ctx.view(op.output)),
   global_avgpool: (op, ctx) => {
     const inDims = dimsOf(ctx.model, op.input, ctx.n);
     globalAvgpoolS8({ actMin: op.actMin, actMax: op.actMax }, inDims, ctx.view(op.input), { n: ctx.n, l: 1, c: inDims.c }, ctx.view(op.output));
   },
   add: (op, ctx) => {
     const { model, n } = ctx;
-    addS8({
+    s8Kernels().add({
       input1Offset: -model.tensors[op.input].zeroPoint, input2Offset: -model.tensors[op.input2].zeroPoint, outputOffset: model.tensors[op.output].zeroPoint, leftShift: op.leftShift,
       input1Multiplier: op.input1Multiplier, input1Shift: op.input1Shift, input2Multiplier: op.input2Multiplier, input2Shift: op.input2Shift,
       outputMultiplier: op.outputMultiplier, outputShift: op.outputShift, rounding: model.rounding, actMin: op.actMin, actMax: op.actMax,
@@ -111,7 +121,7 @@ function run(model: IntModel, inputs: Int8Array, n: number, dump: boolean): { ou
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError('simulate', `batch size ${n} must be a positive integer`);
   if (inputs.length !== n * inSize) throw new ArgumentError('simulate', `input has ${inputs.length} values, model "${model.name}" takes ${n} x ${inSize}`);
   // The arena of a batch is the single-sample plan scaled by n: offsets * n, sizes * n.
-  const arena = new Int8Array(Math.max(1, plan.peakBytes * n));
+  const arena = scratchArena(plan.peakBytes * n);
   const views = model.tensors.map((_, id) => arena.subarray(plan.offsets[id] * n, (plan.offsets[id] + plan.sizes[id]) * n));
   const view = (id: number) => views[id];
   const activations: Int8Array[] | undefined = dump ? model.tensors.map(() => new Int8Array(0)) : undefined;

@@ -2,15 +2,20 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
 import type { RoundingMode } from '../../src/quant/int_model.ts';
+import { addS8 } from '../../src/quant/kernels/add_s8.ts';
+import { addS8Simd } from '../../src/quant/kernels/add_s8_simd.ts';
+import { avgpool1dS8 } from '../../src/quant/kernels/avgpool1d_s8.ts';
 import { conv1dS8 } from '../../src/quant/kernels/conv1d_s8.ts';
 import { conv1dS8Simd } from '../../src/quant/kernels/conv1d_s8_simd.ts';
 import { dwconv1dS8 } from '../../src/quant/kernels/dwconv1d_s8.ts';
 import { dwconv1dS8Simd } from '../../src/quant/kernels/dwconv1d_s8_simd.ts';
 import { fullyConnectedS8 } from '../../src/quant/kernels/fully_connected_s8.ts';
 import { fullyConnectedS8Simd } from '../../src/quant/kernels/fully_connected_s8_simd.ts';
+import { maxpool1dS8 } from '../../src/quant/kernels/maxpool1d_s8.ts';
+import { avgpool1dS8Simd, maxpool1dS8Simd } from '../../src/quant/kernels/pool1d_s8_simd.ts';
 import { pwconv1dS8 } from '../../src/quant/kernels/pwconv1d_s8.ts';
 import { pwconv1dS8Simd } from '../../src/quant/kernels/pwconv1d_s8_simd.ts';
-import { outputLength, type ConvParams, type Dims, type FilterDims, type PerChannelQuantParams } from '../../src/quant/kernels/types.ts';
+import { outputLength, type AddParams, type ConvParams, type PoolParams, type Dims, type FilterDims, type PerChannelQuantParams } from '../../src/quant/kernels/types.ts';
 import { expectSameBytes } from './helpers.ts';
 
 /**
@@ -131,4 +136,57 @@ describe('SIMD INT8 kernels = reference kernels, byte for byte', () => {
       }
     }
   });
+
+  it('add, both rounding modes (random shapes incl. length 1 and odd channels, the ranges of add_s8.ts)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom<RoundingMode>('double', 'single'), (seed, rounding) => {
+      const rng = new Rng(seed);
+      const int = (lo: number, hi: number) => lo + rng.int(hi - lo + 1);
+      const dims = { n: int(1, 3), l: rng.next() < 0.2 ? 1 : int(1, 20), c: rng.next() < 0.3 ? int(1, 3) : int(1, 37) };
+      const size = dims.n * dims.l * dims.c;
+      const extreme = rng.next() < 0.2;
+      const value = () => (extreme ? (rng.next() < 0.5 ? -128 : 127) : int(-128, 127));
+      const multiplier = () => (rng.next() < 0.05 ? 0 : rng.next() < 0.1 ? 0x7fffffff : int(1 << 30, 0x7fffffff));
+      const actMin = rng.next() < 0.5 ? -128 : int(-128, 127);
+      const params: AddParams = {
+        input1Offset: -value(), input2Offset: -value(), outputOffset: value(), leftShift: rng.next() < 0.7 ? 20 : int(0, 22),
+        input1Multiplier: multiplier(), input1Shift: int(-12, 0), input2Multiplier: multiplier(), input2Shift: int(-12, 0),
+        outputMultiplier: multiplier(), outputShift: int(-31, 0), rounding, actMin, actMax: rng.next() < 0.5 ? 127 : int(actMin, 127),
+      };
+      const input1 = new Int8Array(size).map(value);
+      const input2 = new Int8Array(size).map(value);
+      const want = new Int8Array(size + 3).fill(55);
+      const got = new Int8Array(size + 3).fill(55); // the 3 bytes past the output must stay untouched
+      addS8(params, dims, input1, dims, input2, dims, want);
+      addS8Simd(params, dims, input1, dims, input2, dims, got);
+      expectSameBytes(got, want, `add ${JSON.stringify({ ...params, ...dims })}`);
+    }), { numRuns: 500, seed: 13 });
+  });
+
+  for (const [kind, reference, simd] of [['avgpool1d', avgpool1dS8, avgpool1dS8Simd], ['maxpool1d', maxpool1dS8, maxpool1dS8Simd]] as const) {
+    it(`${kind} (random shapes incl. length 1 and odd channels, stride > pool, padding, pools up to 40 taps)`, () => {
+      fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const rng = new Rng(seed);
+        const int = (lo: number, hi: number) => lo + rng.int(hi - lo + 1);
+        const inputDims = { n: int(1, 3), l: rng.next() < 0.2 ? 1 : int(1, 40), c: rng.next() < 0.3 ? int(1, 3) : int(1, 37) };
+        const poolSize = Math.min(rng.next() < 0.2 ? int(1, 40) : int(1, 4), inputDims.l);
+        const stride = int(1, 6);
+        const padBefore = int(0, poolSize - 1);
+        let padAfter = int(0, poolSize - 1);
+        const outLen = (pa: number) => outputLength(inputDims.l, poolSize, stride, 1, padBefore, pa);
+        // the last window must reach a real position (the references reject windows of padding only)
+        while (padAfter > 0 && (outLen(padAfter) - 1) * stride - padBefore >= inputDims.l) padAfter--;
+        const extreme = rng.next() < 0.2;
+        const input = new Int8Array(inputDims.n * inputDims.l * inputDims.c).map(() => (extreme ? (rng.next() < 0.5 ? -128 : 127) : int(-128, 127)));
+        const actMin = rng.next() < 0.5 ? -128 : int(-128, 127);
+        const params: PoolParams = { poolSize, stride, padBefore, padAfter, actMin, actMax: rng.next() < 0.5 ? 127 : int(actMin, 127) };
+        const outputDims = { n: inputDims.n, l: outLen(padAfter), c: inputDims.c };
+        const size = outputDims.n * outputDims.l * outputDims.c;
+        const want = new Int8Array(size + 3).fill(55);
+        const got = new Int8Array(size + 3).fill(55); // the 3 bytes past the output must stay untouched
+        reference(params, inputDims, input, outputDims, want);
+        simd(params, inputDims, input, outputDims, got);
+        expectSameBytes(got, want, `${kind} ${JSON.stringify({ ...params, ...inputDims })}`);
+      }), { numRuns: 500, seed: 14 });
+    });
+  }
 });

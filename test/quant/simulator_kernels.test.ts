@@ -11,7 +11,8 @@ import { expectSameBytes } from './helpers.ts';
 /**
  * The simulator with the WebAssembly SIMD INT8 kernels and with the typed-array kernels
  * (HTPW_KERNELS=js, here setKernelSet) gives identical bytes: every activation of random
- * IntModels (both rounding modes, small and wide channel counts) and the output of a synthesized
+ * IntModels (both rounding modes, small and wide channel counts, every op kind the SIMD set
+ * covers: convolutions, pools, residual adds), the bench model, and the output of a synthesized
  * HyperTinyPW Deployable, single samples and batches.
  */
 function withKernels<T>(set: 'js' | 'simd', run: () => T): T {
@@ -53,6 +54,21 @@ describe('simulator: SIMD kernel set = js kernel set, byte for byte', () => {
       const model = randomIntModel(seed, { length: 100 + 50 * seed, minChannels: 17, maxChannels: 70, blocks: 4, rounding: seed % 2 ? 'single' : 'double' });
       expectSameSimulation(model, seed, 2);
     }
+  });
+
+  it('every op kind of the SIMD set is exercised (pools, residual adds, dilated convolutions, batches of 5)', () => {
+    const seen = new Set<string>();
+    for (let seed = 100; seed < 140; seed++) {
+      const model = randomIntModel(seed, { pooling: true, residual: true, minChannels: 1, maxChannels: 20 });
+      for (const op of model.ops) seen.add('dilation' in op && op.dilation > 1 ? `${op.kind} dilated` : op.kind);
+      expectSameSimulation(model, seed, 5);
+    }
+    for (const kind of ['conv1d', 'conv1d dilated', 'dwconv1d', 'dwconv1d dilated', 'pwconv1d', 'avgpool1d', 'maxpool1d', 'add', 'global_avgpool', 'fully_connected']) expect(seen.has(kind), kind).toBe(true);
+  });
+
+  it('the L = 256 model of bench/int8.bench.ts, a batch of 64', () => {
+    const model = randomIntModel(2024, { length: 256, inChannels: 1, blocks: 5, minChannels: 32, maxChannels: 64, classes: 5, pooling: true, residual: true });
+    expectSameSimulation(model, 2, 64);
   });
 
   it('a synthesized HyperTinyPW Deployable', () => {

@@ -10,14 +10,21 @@
  */
 import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../../../core/wasm/index.ts';
 import type { ConvParams, PerChannelQuantParams } from '../types.ts';
+import { buildAdd } from './add_wasm.ts';
 import { buildConvDot } from './conv_dot_wasm.ts';
+import { buildConvPairs } from './conv_pairs_wasm.ts';
 import { buildDepthwise } from './depthwise_wasm.ts';
+import { buildPools } from './pool_wasm.ts';
 import { buildRequantize, GROUP_BYTES, writeChannelTable } from './requantize_wasm.ts';
 
 /** bytes a kernel may read past the end of the input (a v128.load8x8_s at the last position) */
 export const INPUT_SLACK = 16;
 
-interface S8Functions { conv_dot: WasmFunction; dw_mac: WasmFunction; requantize_double: WasmFunction; requantize_single: WasmFunction }
+interface S8Functions {
+  conv_dot: WasmFunction; conv_pairs: WasmFunction; widen_s8: WasmFunction; dw_mac: WasmFunction;
+  requantize_double: WasmFunction; requantize_single: WasmFunction; add_s8_double: WasmFunction; add_s8_single: WasmFunction;
+  avgpool_s8: WasmFunction; maxpool_s8: WasmFunction;
+}
 
 let functions: S8Functions | null = null;
 
@@ -25,11 +32,17 @@ export function s8Wasm(): S8Functions {
   if (!functions) {
     const m = new ModuleBuilder();
     buildConvDot(m);
+    buildConvPairs(m);
     buildDepthwise(m);
     buildRequantize(m, 'double');
     buildRequantize(m, 'single');
+    buildAdd(m, 'double');
+    buildAdd(m, 'single');
+    buildPools(m);
     const f = m.instantiate(sharedArena().memory);
-    functions = { conv_dot: f.conv_dot, dw_mac: f.dw_mac, requantize_double: f.requantize_double, requantize_single: f.requantize_single };
+    functions = { conv_dot: f.conv_dot, conv_pairs: f.conv_pairs, widen_s8: f.widen_s8, dw_mac: f.dw_mac, requantize_double: f.requantize_double, requantize_single: f.requantize_single,
+      add_s8_double: f.add_s8_double, add_s8_single: f.add_s8_single,
+      avgpool_s8: f.avgpool_s8, maxpool_s8: f.maxpool_s8 };
   }
   return functions;
 }
@@ -75,9 +88,10 @@ const OUTPUT_SLACK = 4;
 /** Arena regions of the requantization: accumulators [rows, accStride], per-channel table, output. */
 export interface RequantizeRegions { accAt: number; tableAt: number; outAt: number }
 
-export function reserveRequantize(layout: ArenaLayout, rows: number, accStride: number, channels: number): RequantizeRegions {
+/** accRows >= rows: room for accumulator rows a kernel writes past the last (its tile's overhang) */
+export function reserveRequantize(layout: ArenaLayout, rows: number, accStride: number, channels: number, accRows = rows): RequantizeRegions {
   const tableBytes = Math.ceil(channels / 4) * GROUP_BYTES;
-  return { accAt: layout.i32(rows * accStride), tableAt: layout.reserve(tableBytes), outAt: layout.i8(rows * channels + OUTPUT_SLACK) };
+  return { accAt: layout.i32(accRows * accStride), tableAt: layout.reserve(tableBytes), outAt: layout.i8(rows * channels + OUTPUT_SLACK) };
 }
 
 /**
@@ -86,7 +100,7 @@ export function reserveRequantize(layout: ArenaLayout, rows: number, accStride: 
  */
 export function requantizeInto(regions: RequantizeRegions, rows: number, accStride: number, channels: number, params: ConvParams, quant: PerChannelQuantParams, output: Int8Array): void {
   const arena = sharedArena();
-  writeChannelTable(arena.i32(), regions.tableAt, quant.multiplier, quant.shift, channels);
+  writeChannelTable(arena.i32(), regions.tableAt, quant.multiplier, quant.shift, channels, quant.rounding);
   const wasm = s8Wasm();
   const requantize = quant.rounding === 'single' ? wasm.requantize_single : wasm.requantize_double;
   requantize(regions.accAt, accStride, regions.outAt, rows, channels, regions.tableAt, params.outputOffset, params.actMin, params.actMax);
