@@ -6,11 +6,12 @@
  *   'none'  no cache: the layer function synthesizes one output channel's row at a time into the
  *           row buffer (the layer call is in layer_calls.ts).
  * A slot is [folded bias int32 | multiplier int32 | weights int8 | shift int8] per layer, padded to
- * 4 bytes.
+ * 4 bytes; its size is cost.ts cacheBytesOf, the number the byte accounting counts, and the row
+ * buffer's is rowBytesOf.
  */
 
 import type { PwConv1dOp } from '../quant/int_model.ts';
-import type { PwCacheMode } from '../hyper/cost.ts';
+import { cacheBytesOf, rowBytesOf, type PwCacheMode } from '../hyper/cost.ts';
 import { commentText } from './c_text.ts';
 import type { ParamRefs } from './layer_params.ts';
 
@@ -50,10 +51,10 @@ export class PwCacheC {
     const cout = op.outChannels;
     const nW = op.weights.length;
     const off = mode === 'all' ? this.cacheBytes : 0;
-    const slot = (8 * cout + nW + cout + 3) & ~3;
+    const slot = cacheBytesOf(op.inChannels, cout);
     if (mode === 'all') this.cacheBytes += slot;
     else if (mode === 'layer') this.cacheBytes = Math.max(this.cacheBytes, slot);
-    else this.rowBytes = Math.max(this.rowBytes, (op.inChannels + 3) & ~3);
+    else this.rowBytes = Math.max(this.rowBytes, rowBytesOf(op.inChannels));
     const refs = {
       b: `((int32_t *)(void *)(HTPW_CACHE + ${off}))`,
       m: `((int32_t *)(void *)(HTPW_CACHE + ${off + 4 * cout}))`,
