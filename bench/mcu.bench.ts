@@ -162,50 +162,21 @@ function inferenceMacs(model: IntModel): number {
   return macs;
 }
 
-/** Instructions of one synthesis (init) and one inference of a deployable exported with `kernels`
- * (CMSIS-NN linked from `cmsis` when 'cmsis-nn'), counted between calls of a marker function. */
-function countInitAndInvoke(dep: Deployable, target: Target, plugin: string, kernels: 'native' | 'cmsis-nn', cmsis?: { root: string; key: keyof typeof TARGETS }) {
-  const dir = mkdtempSync(join(tmpdir(), 'htpw-bench-syn-'));
-  const { files, layout } = exportCWithLayout(dep, { prefix: 'mb', kernels });
-  writeFiles(dir, files);
-  writeFileSync(join(dir, 'main.c'), `#include <stdint.h>
-#include "mb.h"
-static int8_t in[MB_INPUT_SIZE], out[MB_OUTPUT_SIZE];
-void bench_mark(void);
-__attribute__((noinline)) void bench_mark(void) { __asm__ volatile(""); }
-int main(void) {
-  int32_t i, e;
-  for (i = 0; i < MB_INPUT_SIZE; i++) in[i] = (int8_t)((i * 37) & 0xff);
-  bench_mark();
-  e = mb_init();
-  bench_mark();
-  if (mb_invoke(in, out) != 0) return 3;
-  bench_mark();
-  return e != 0 ? 2 : 0;
-}
-`);
-  const lib = cmsis ? buildCmsisNn(cmsis.root, 'arm-none-eabi-gcc', [...TARGETS[cmsis.key].cflags, '-O2'], dep.model.rounding) : null;
-  const { elf } = compileArm(dir, ['mb.c', 'main.c'], 'syn.elf', target, ['-O2', ...(lib ? ['-I', lib.include] : [])], lib ? [lib.lib] : []);
-  const syms = symbols(elf);
-  const mark = syms.get('bench_mark');
-  if (!mark) throw new Error('bench_mark missing');
-  const r = countInstructions(elf, target, plugin, mark.addr);
-  if (r.status !== 0 || r.marks.length !== 3) throw new Error(`synthesis bench run failed (status ${r.status}, ${r.marks.length} marks): ${r.stdout}${r.stderr}`);
-  return { elf, syms, layout, synth: r.marks[1] - r.marks[0], infer: r.marks[2] - r.marks[1] };
-}
-
-/** One synthesis (init) and one inference of a deployable, counted between calls of a marker function. */
-function synthesisAndInference(dep: Deployable, target: Target, label: string, plugin: string): BenchRecord[] {
-  const { elf, syms, layout, synth, infer } = countInitAndInvoke(dep, target, plugin, 'native');
+/** One synthesis (init) and one inference of a deployable (measureOnTarget: counted between calls
+ * of a marker function), its flash and its RAM by array. */
+function synthesisAndInference(dep: Deployable, tkey: TargetKey, label: string): BenchRecord[] {
+  const m = measureOnTarget(dep, tkey);
+  const { layout, elf } = m;
+  const synth = m.initInstructions!;
+  const infer = m.invokeInstructions!;
   const sec = sectionSizes(elf);
-  const weightSymBytes = weightSymbols(elf).reduce((a, s) => a + s.size, 0);
+  const weightSymBytes = m.weightBytes;
   const acc = accountBytes(dep);
-  const code = (re: RegExp) => [...syms.values()].filter((s) => s.type.toLowerCase() === 't' && re.test(s.name)).reduce((a, s) => a + s.size, 0);
-  const synCode = code(/^(mb_init|htpw_(syn_|synthesize_layer|fold_bias|read_packed|unpack_run|divlu|bitlen64|requant_sat|round_shift|normalize_product|rdiv_pow2|linear_row))/);
-  const modelCode = code(/^(mb_|htpw_)/);
-  const arena = syms.get('mb_arena')?.size ?? 0;
-  const cache = syms.get('mb_cache')?.size ?? 0;
-  const scratch = syms.get('mb_scratch')?.size ?? 0;
+  const synCode = m.synthesisCodeBytes;
+  const modelCode = m.codeBytes;
+  const arena = m.ram.arena ?? 0;
+  const cache = m.ram.cache ?? 0;
+  const scratch = m.ram.scratch ?? 0;
   const cost = synthesisCost(dep.generator!);
   console.log(`  ${label}: synthesis ${synth} instr (${cost.macs} MAC, ${cost.divisions} div), inference ${infer} instr; weights ${weightSymBytes} B (accountBytes ${acc.flash.total}), .htpw_weights ${sec.get('.htpw_weights')} B, code ${modelCode} B (synthesis ${synCode} B), .text ${sec.get('.text')} B, arena ${arena} B (scratch ${layout.synthesisScratchBytes} aliased), cache ${cache} B (accountBytes pwCache ${acc.ram.byCategory.pwCache}), DSP scratch ${scratch} B, .bss ${sec.get('.bss')} B`);
   return [
@@ -215,7 +186,7 @@ function synthesisAndInference(dep: Deployable, target: Target, label: string, p
     record(`MIT-BIH deployable ${label}: .htpw_weights section`, sec.get('.htpw_weights') ?? 0, acc.flash.total, 'B', 'section includes alignment padding before int32 arrays'),
     record(`MIT-BIH deployable ${label}: code bytes (model + kernels + synthesis)`, modelCode, null, 'B', `synthesis code (init + htpw_synthesize_layer and helpers not inlined) ${synCode} B; .text ${sec.get('.text')} B incl. newlib`),
     record(`MIT-BIH deployable ${label}: RAM arena`, arena, acc.ram.byCategory.activationArena, 'B', `baseline = accountBytes activationArena; synthesis scratch ${layout.synthesisScratchBytes} B aliases it`),
-    record(`MIT-BIH deployable ${label}: RAM cache`, cache, acc.ram.byCategory.pwCache, 'B', 'baseline = accountBytes pwCache (the C pads each layer slot to 4 bytes)'),
+    record(`MIT-BIH deployable ${label}: RAM cache`, cache, acc.ram.byCategory.pwCache, 'B', 'baseline = accountBytes pwCache; must be equal (cost.ts cacheBytesOf is the size the C allocates)'),
     record(`MIT-BIH deployable ${label}: RAM DSP scratch`, scratch, null, 'B'),
   ];
 }
@@ -263,7 +234,7 @@ async function main(): Promise<void> {
   }
   const { deployable } = separableDeployable(1, { dz: 4, dh: 12, rank: 3 });
   for (const [tkey, label] of [['m4', 'cortex-m4 DSP'], ['m4-nodsp', 'cortex-m4 portable'], ['m0-code-4mb', 'cortex-m0 code']] as const) {
-    records.push(...synthesisAndInference(deployable, TARGETS[tkey], label, plugin));
+    records.push(...synthesisAndInference(deployable, tkey, label));
   }
   // whole-model inference, instructions per MAC: our kernels vs the same model calling CMSIS-NN and
   // on TFLite-Micro-style reference loops, all measured in this run

@@ -53,7 +53,8 @@ export interface MeasureOptions {
 }
 
 const PREFIX = 'ms';
-const SYNTHESIS_FN = /^htpw_(syn_|synthesize_layer|fold_bias|read_packed|bitlen64|requant_sat|round_shift64|normalize_product|rdiv_pow2|linear_row)|^ms_(init|syn)/;
+/** The synthesis code: init, the 'layer' slot fillers, and htpw_synthesis.h's functions the compiler did not inline. */
+const SYNTHESIS_FN = /^htpw_(syn_|synthesize_layer|fold_bias|read_packed|unpack_run|divlu|bitlen64|requant_sat|round_shift|normalize_product|rdiv_pow2|linear_row)|^ms_(init|syn)/;
 
 /** Link (and run) a model for a target; see the file comment. Throws when the toolchain fails. */
 export function measureOnTarget(input: Deployable | IntModel, target: TargetKey, opts: MeasureOptions = {}): TargetMeasurement {

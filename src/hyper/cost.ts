@@ -13,7 +13,7 @@ export interface LayerSynthesisCost {
   macs: number;
   /** integer divisions of step f (one per weight) */
   divisions: number;
-  /** W int8 + bias int32 + multiplier int32 + shift int8 per channel */
+  /** W int8 + bias int32 + multiplier int32 + shift int8 per channel, padded to 4 (cacheBytesOf) */
   cacheBytes: number;
 }
 
@@ -23,7 +23,7 @@ export interface SynthesisCost {
   divisions: number;
   /** the reference scratch: int16 x[2][max(dz, dh)], int32 S[r*r], int64 P[r], int32 R[max cIn] */
   scratchBytes: number;
-  /** sum over generated layers of cIn*cOut + 9*cOut */
+  /** sum over generated layers of cacheBytesOf(cIn, cOut) = cIn*cOut + 9*cOut padded to 4 */
   cacheBytes: number;
 }
 
@@ -39,19 +39,28 @@ export interface SynthesisCost {
 export type PwCacheMode = 'all' | 'layer' | 'none';
 export const PW_CACHE_MODES: readonly PwCacheMode[] = ['all', 'layer', 'none'];
 
-/** Bytes one synthesized layer occupies in the RAM cache: int8 W, int32 bias, int32 mult, int8 shift. */
+const align4 = (n: number) => (n + 3) & ~3;
+
+/** Bytes one synthesized layer occupies in the RAM cache: int8 W, int32 bias, int32 mult, int8
+ * shift, padded to a multiple of 4 so the next layer's int32 arrays stay aligned. The one size of
+ * a cache slot: the generated C allocates exactly this (src/codegen/pw_cache.ts). */
 export function cacheBytesOf(cIn: number, cOut: number): number {
-  return cIn * cOut + cOut * (4 + 4 + 1);
+  return align4(cIn * cOut + cOut * (4 + 4 + 1));
+}
+
+/** Bytes of the row buffer of --pw-cache 'none' for a layer of cIn inputs: one int8 row, padded to
+ * a multiple of 4 (its bias, multiplier and shift are scalars); the C allocates exactly this. */
+export function rowBytesOf(cIn: number): number {
+  return align4(cIn);
 }
 
 /** RAM of the synthesized kernels of layers `shapes` under a mode: the sum of the slots ('all'),
- * the largest slot ('layer'), or one int8 row of the widest input ('none'; its bias, multiplier
- * and shift are scalars). */
+ * the largest slot ('layer'), or the row buffer of the widest input ('none'). */
 export function pwCacheBytes(shapes: { cIn: number; cOut: number }[], mode: PwCacheMode): number {
   if (shapes.length === 0) return 0;
   if (mode === 'all') return shapes.reduce((a, s) => a + cacheBytesOf(s.cIn, s.cOut), 0);
   if (mode === 'layer') return Math.max(...shapes.map((s) => cacheBytesOf(s.cIn, s.cOut)));
-  return Math.max(...shapes.map((s) => s.cIn));
+  return Math.max(...shapes.map((s) => rowBytesOf(s.cIn)));
 }
 
 export function synthesisScratchBytes(gen: StoredGenerator): number {
