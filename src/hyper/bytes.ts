@@ -34,7 +34,8 @@ import { ADD_REQUANT_BYTES, BIAS_BYTES, MULT_BYTES, SHIFT_BYTES } from '../quant
 import { planArena } from '../quant/arena.ts';
 import { pwCacheBytes, synthesisCost, synthesisScratchBytes, PW_CACHE_MODES, type PwCacheMode } from './cost.ts';
 import { deployableFromIntModel, isDeployable, type Deployable } from './deployable.ts';
-import { isGenerated, isWeighted, weightCount, type OpKind, type WeightedKind } from '../quant/op_kinds.ts';
+import { isWeighted, weightCount, type OpKind, type WeightedKind } from '../quant/op_kinds.ts';
+import { isGenerated } from './generated.ts';
 import { packedBytes } from './pack.ts';
 import type { IntLinear } from './stored.ts';
 

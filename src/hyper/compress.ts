@@ -20,8 +20,9 @@
  *      Either way the BN shift becomes the layer's float bias, which convertToIntModel folds and
  *      markGenerated hands to buildDeployable (biasQ).
  *   2. Activation ranges: calibrate() on `calib` (or the ranges QAT tracked, `opts.ranges`).
- *   3. convertToIntModel with weightOverrides = the generator's float W_l (before folding); its
- *      generated pwconv1d ops are then stripped by markGenerated (only their bias survives).
+ *   3. convertToIntModel with weightOverrides = the generator's float W_l (before folding); then
+ *      markGenerated (generated.ts) marks the model's generated layers and strips them (only
+ *      their bias survives).
  *   4. quantizeGenerator(toFloatParams({ bnScales })), buildDeployable, synthesize.
  */
 
@@ -33,11 +34,11 @@ import { convertToIntModel } from '../quant/convert.ts';
 import type { IntModel, RoundingMode } from '../quant/int_model.ts';
 import { quantizeValue } from '../quant/quantize.ts';
 import type { Calibration } from '../quant/calibrate.ts';
-import { isGenerated } from '../quant/op_kinds.ts';
 import { simulateBatch } from '../quant/simulator.ts';
 import { ArgumentError } from '../util/errors.ts';
 import { factorizePw } from './ablations.ts';
-import { buildDeployable, deployableFromIntModel, markGenerated, type Deployable, synthesize } from './deployable.ts';
+import { buildDeployable, deployableFromIntModel, type Deployable, synthesize } from './deployable.ts';
+import { isGenerated, markGenerated } from './generated.ts';
 import { HyperModel, LowRankModel } from './hyper_model.ts';
 import { quantizeGenerator } from './stored.ts';
 
@@ -156,13 +157,10 @@ export function compressLowRank(model: LowRankModel, calib: Calibration, opts: O
     const overrides = model.generatedWeights();
     const ranges = opts.ranges ?? calibrate(model, calib.x, calib.shape, { ...(opts.calibration ?? {}), weightOverrides: overrides });
     const converted = convertToIntModel(model, ranges, { weightOverrides: overrides, rounding: opts.rounding, name: opts.name ?? `pw-lowrank-${model.rank}`, meta: { ...(opts.meta ?? {}), method: 'pw-lowrank', rank: model.rank } });
-    // the factorized layers come out 'generated' (they have a weight provider): store them
-    const stored: IntModel = { ...converted, ops: converted.ops.map((op) => (op.kind === 'pwconv1d' ? { ...op, source: 'stored' as const, generatedIndex: undefined } : op)) };
-    for (const op of stored.ops) if (op.kind === 'pwconv1d') delete (op as { generatedIndex?: number }).generatedIndex;
-    const input = stored.tensors[stored.inputId];
+    const input = converted.tensors[converted.inputId];
     const row = calib.shape[1] * calib.shape[2];
     const x0 = Int8Array.from(calib.x.subarray(0, row), (v) => quantizeValue(v, input.scale, input.zeroPoint));
-    const intModel = factorizePw(stored, model.rank, { selection: model.selection, calibrationInput: x0 });
+    const intModel = factorizePw(converted, model.rank, { selection: model.selection, calibrationInput: x0 });
     return { deployable: deployableFromIntModel(intModel), intModel, ranges };
   } finally {
     model.train(wasTraining);

@@ -7,15 +7,16 @@
  * This file is the seam between the two model kinds: the type, `isDeployable` (the one test
  * that tells a Deployable from an IntModel), building and synthesizing. Its files
  * ('HTPWDEPL') and flash sections are in deployable_io.ts, its structural checks in
- * deployable_problems.ts, its byte accounting in bytes.ts.
+ * deployable_problems.ts, its byte accounting in bytes.ts; which ops are generated (marking,
+ * listing, emptying) in generated.ts.
  */
 
 import { ArgumentError } from '../util/errors.ts';
-import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
-import { isGenerated, isWeighted, type WeightedOp } from '../quant/op_kinds.ts';
-import { selectGeneratedOps, type GeneratedSelection } from './config.ts';
+import type { IntModel } from '../quant/int_model.ts';
+import { isWeighted } from '../quant/op_kinds.ts';
+import { generatedOps, isGenerated, stripGenerated } from './generated.ts';
 import type { StoredGenerator } from './stored.ts';
-import { generatedOps, makeLayerInputs, synthesizeLayer, type LayerSynthesisInputs, type SynthesizedLayer } from './synthesis.ts';
+import { makeLayerInputs, synthesizeLayer, type LayerSynthesisInputs, type SynthesizedLayer } from './synthesis.ts';
 
 export interface Deployable {
   /** generated pwconv1d ops have empty weights / bias / requant / weightScales */
@@ -32,38 +33,6 @@ export interface Deployable {
 /** The one test that tells a Deployable from an IntModel (or any other model object). */
 export function isDeployable(x: unknown): x is Deployable {
   return typeof x === 'object' && x !== null && 'model' in x && 'weightBits' in x && 'layers' in x;
-}
-
-export function emptied<T extends WeightedOp>(op: T): T {
-  return { ...op, weights: new Int8Array(0), bias: new Int32Array(0), requant: { multiplier: new Int32Array(0), shift: new Int32Array(0) }, weightScales: new Float32Array(0) };
-}
-
-/** The deployable's view of a model: generated ops emptied (a new object). */
-export function stripGenerated(model: IntModel): IntModel {
-  return { ...model, ops: model.ops.map((op) => (isGenerated(op) ? emptied(op) : op)) };
-}
-
-/**
- * Mark the selected pointwise ops of a (fully stored) IntModel as generated, generatedIndex in
- * model order. Returns the stripped model and each generated op's real bias
- * (bias * fround(s_in * weightScale), float64) for building the layer inputs.
- */
-export function markGenerated(model: IntModel, selection: GeneratedSelection): { model: IntModel; biases: Float64Array[] } {
-  const idx = selectGeneratedOps(model, selection);
-  const biases: Float64Array[] = [];
-  const ops = model.ops.map((op, k) => {
-    const j = idx.indexOf(k);
-    if (j < 0) return op;
-    const pw = op as PwConv1dOp;
-    const sIn = model.tensors[pw.input].scale;
-    const b = new Float64Array(pw.outChannels);
-    if (pw.bias.length === pw.outChannels && pw.weightScales.length === pw.outChannels) {
-      for (let o = 0; o < pw.outChannels; o++) b[o] = pw.bias[o] * Math.fround(sIn * pw.weightScales[o]);
-    }
-    biases.push(b);
-    return emptied({ ...pw, source: 'generated' as const, generatedIndex: j });
-  });
-  return { model: { ...model, ops }, biases };
 }
 
 /**

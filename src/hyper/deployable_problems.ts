@@ -7,10 +7,10 @@
  */
 
 import { intModelProblems } from '../quant/validate.ts';
-import { isGenerated } from '../quant/op_kinds.ts';
 import { GAIN_MODES } from './heads.ts';
 import { coreOutputs, generatorCount, instanceCMax, knobProblems } from './config.ts';
 import type { Deployable } from './deployable.ts';
+import { isGenerated } from './generated.ts';
 import { BIAS_LIMIT, HEAD_MAX, HIDDEN_MAX, type IntLinear, type StoredTensor } from './stored.ts';
 
 const Q31_MIN = 2 ** 30;
@@ -51,9 +51,10 @@ function tensorProblems(w: string, t: StoredTensor, shape: number[], bits: numbe
 
 /** Every structural problem of a decoded deployable (empty when it is sound). */
 export function deployableProblems(dep: Deployable): string[] {
-  const p = intModelProblems(dep.model, { generatedEmpty: true });
-  for (const [name, bits] of Object.entries(dep.weightBits)) if (bits !== 4 && bits !== 8) p.push(`weightBits of "${name}": ${bits}, expected 4 or 8`);
+  // generated ops carry no arrays here: synthesis fills them in at load time
   const generated = dep.model.ops.filter(isGenerated);
+  const p = intModelProblems(dep.model, { filledAtLoad: new Set(generated.map((op) => op.name)) });
+  for (const [name, bits] of Object.entries(dep.weightBits)) if (bits !== 4 && bits !== 8) p.push(`weightBits of "${name}": ${bits}, expected 4 or 8`);
   const gen = dep.generator;
   if (!gen) {
     if (generated.length > 0) p.push(`${generated.length} generated op(s) but no generator`);

@@ -2,6 +2,7 @@ export * from './config.ts';
 export * from './pack.ts';
 export * from './stored.ts';
 export * from './synthesis.ts';
+export * from './generated.ts';
 export * from './deployable.ts';
 export * from './deployable_io.ts';
 export * from './cost.ts';

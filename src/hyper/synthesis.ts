@@ -23,8 +23,6 @@
  */
 
 import { ArgumentError } from '../util/errors.ts';
-import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
-import { isGenerated } from '../quant/op_kinds.ts';
 import { HEADS } from './heads.ts';
 import { bitLength, normalizeProduct, rdivPow2, requantSat, roundShift, splitMultiplier } from './fixed.ts';
 import { dequantizeTensor, layerSigma, linearBias, linearWeights, type IntLinear, type StoredGenerator } from './stored.ts';
@@ -246,17 +244,5 @@ export function generateFloat(gen: StoredGenerator, l: number): Float64Array {
   return W;
 }
 
-/** Generated PW ops of a model, indexed by generatedIndex. */
-export function generatedOps(model: IntModel): PwConv1dOp[] {
-  const ops: PwConv1dOp[] = [];
-  for (const op of model.ops) {
-    if (isGenerated(op)) {
-      const g = op.generatedIndex;
-      if (g === undefined || !Number.isInteger(g) || g < 0) throw new ArgumentError('generatedOps', `op "${op.name}" is generated without a valid generatedIndex`);
-      if (ops[g]) throw new ArgumentError('generatedOps', `ops "${ops[g].name}" and "${op.name}" share generatedIndex ${g}`);
-      ops[g] = op;
-    }
-  }
-  for (let g = 0; g < ops.length; g++) if (!ops[g]) throw new ArgumentError('generatedOps', `no op has generatedIndex ${g}`);
-  return ops;
-}
+/** Kept here for src/codegen/export_c.ts, which imports it from this file; generated.ts owns it. */
+export { generatedOps } from './generated.ts';

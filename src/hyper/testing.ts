@@ -7,7 +7,8 @@ import { INT_MODEL_VERSION, type ActivationTensor, type IntModel, type IntOp } f
 import { activationRange, perChannelRequant, quantizeBias } from '../quant/quantize.ts';
 import { randomIntModel, type RandomModelOptions } from '../quant/testing/random_model.ts';
 import { configForModel, coreOutputs, generatorCount, instanceCMax, makeConfig, DEFAULT_KNOBS, type GeneratorConfig, type GeneratorKnobs, type LayerShape } from './config.ts';
-import { buildDeployable, markGenerated, type Deployable } from './deployable.ts';
+import { buildDeployable, type Deployable } from './deployable.ts';
+import { markGenerated } from './generated.ts';
 import { quantizeGenerator, type FloatGeneratorParams, type FloatLinear } from './stored.ts';
 
 function randn(rng: Rng, n: number, std: number): Float32Array {

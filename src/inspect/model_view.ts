@@ -9,7 +9,8 @@
 import { accountBytes, type ByteAccount } from '../hyper/bytes.ts';
 import { decodeDeployable, DEPLOYABLE_MAGIC } from '../hyper/deployable_io.ts';
 import { deployableFromIntModel, synthesize, type Deployable } from '../hyper/deployable.ts';
-import { isGenerated, isWeighted, weightCount } from '../quant/op_kinds.ts';
+import { isGenerated } from '../hyper/generated.ts';
+import { isWeighted, weightCount } from '../quant/op_kinds.ts';
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
 import { decodeIntModel, INT_MODEL_MAGIC } from '../quant/int_model_io.ts';
 import { crc32 } from '../util/crc32.ts';

@@ -7,10 +7,10 @@
  *     requantization per channel (perChannelRequant);
  *   - activations per tensor asymmetric INT8 from `ranges` (chooseActivationParams); pooling
  *     outputs keep their input's scale and zero point; residual adds use addQuantParams;
- *   - a layer whose descriptor says `generated: true` becomes a pwconv1d with
- *     source 'generated' and generatedIndex 0, 1, ... in model order, its weights filled from
- *     the weight provider's current weights (or `weightOverrides`), so the IntModel runs as is;
- *     src/hyper's markGenerated / buildDeployable then replace them by synthesized ones.
+ *   - a pointwise layer with a weight provider (nn's PointwiseConv1d.setWeightProvider) is
+ *     quantized from the provider's current weights (or `weightOverrides`) like any other: every
+ *     op comes out stored and the IntModel runs as is. Which ops a deployment synthesizes at
+ *     load time instead of storing is decided by the caller, on the converted model.
  */
 
 import { ArgumentError } from '../util/errors.ts';
@@ -65,7 +65,6 @@ export function convertToIntModel(model: DescribedModel, ranges: ActivationRange
   addTensor('input', inP.scale, inP.zeroPoint);
 
   const ops: IntOp[] = [];
-  let generatedIndex = 0;
   for (const s of graph.steps) {
     const tin = tensors[ids.get(s.input)!];
     if (s.kind === 'weighted') {
@@ -86,7 +85,7 @@ export function convertToIntModel(model: DescribedModel, ranges: ActivationRange
       } else if (s.op === 'dwconv1d') {
         ops.push({ ...base, kind: 'dwconv1d', kernelSize: d.kernel!, stride: d.stride ?? 1, dilation: d.dilation ?? 1, padBefore: d.padding![0], padAfter: d.padding![1] });
       } else if (s.op === 'pwconv1d') {
-        ops.push(f.generated ? { ...base, kind: 'pwconv1d', source: 'generated', generatedIndex: generatedIndex++ } : { ...base, kind: 'pwconv1d', source: 'stored' });
+        ops.push({ ...base, kind: 'pwconv1d', source: 'stored' });
       } else {
         if (s.layer.inShape.length !== 1) throw new ArgumentError('convertToIntModel', `linear "${s.name}" takes [${s.layer.inShape.join(', ')}]; fully_connected needs a vector input`);
         ops.push({ ...base, kind: 'fully_connected' });

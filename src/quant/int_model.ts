@@ -89,10 +89,9 @@ export interface DwConv1dOp extends WeightedOp {
 
 /**
  * Pointwise (1x1) convolution: an INT8 GEMM over positions. weights: [Cout, Cin].
- * source 'stored': weights are in flash. source 'generated': weights, bias, requant and
- * weightScales are produced by HyperTinyPW synthesis at load time (index `generatedIndex`
- * into the Deployable's generated layers) and cached in RAM; in an IntModel after synthesis
- * they are filled in like any other op.
+ * The quant layer makes every op 'stored' and runs all alike. `source: 'generated'` and
+ * `generatedIndex` are the marks of the layer above (src/hyper/generated.ts) on ops whose arrays
+ * a deployment synthesizes at load time; they are carried and validated here, not interpreted.
  */
 export interface PwConv1dOp extends WeightedOp {
   kind: 'pwconv1d';

@@ -7,7 +7,7 @@
  * (testing/random_model.ts) and the C generator. CONTRIBUTING.md lists the whole path.
  */
 
-import type { IntOp, PwConv1dOp } from './int_model.ts';
+import type { IntOp } from './int_model.ts';
 
 export type OpKind = IntOp['kind'];
 type ByKind<O, K> = O extends { kind: infer Kd } ? (K extends Kd ? O : never) : never;
@@ -44,11 +44,6 @@ export function isWeightedKind(kind: unknown): kind is WeightedKind {
 
 export function isWeighted(op: IntOp): op is WeightedOp {
   return isWeightedKind(op.kind);
-}
-
-/** A pointwise op whose weights HyperTinyPW synthesizes at load time (src/hyper) instead of storing. */
-export function isGenerated(op: IntOp): op is PwConv1dOp & { source: 'generated' } {
-  return op.kind === 'pwconv1d' && op.source === 'generated';
 }
 
 /** Number of weights of a weighted op: conv1d Cout*K*Cin, dwconv1d K*C, pw / fc Cout*Cin. */

@@ -19,7 +19,8 @@
  * The ranges live in the buffer 'qatRanges' [points, 3] = (min, max, initialized), so the
  * trainer's best-epoch state and checkpoints carry them; `ranges()` hands them to
  * convertToIntModel. A checkpoint written while training a QatModel therefore has one entry
- * more than the float model: load it with `new QatModel(buildModel(spec)).loadStateDict(state)`.
+ * more than the float model: load it with `new QatModel(buildModel(spec)).loadStateDict(state)`,
+ * `spec` being the one the model describes itself with (QatTrainable).
  *
  * Generated pointwise layers (HyperTinyPW): `weightFor(name)` may supply the layer's weight.
  * With generatedWeights 'folded' (default) the tensor is the FINAL weight [Cout, Cin] the
@@ -35,8 +36,7 @@ import { Tensor, zeros } from '../core/index.ts';
 import type { LayerDescriptor, TraceValue } from '../nn/descriptor.ts';
 import { Dropout, PointwiseConv1d } from '../nn/layers.ts';
 import { Module } from '../nn/module.ts';
-import type { ModelSpec } from '../nn/models/separable_cnn.ts';
-import { train, type TrainConfig, type TrainData, type TrainResult } from '../nn/trainer.ts';
+import { train, type TrainConfig, type TrainData, type TrainOptions, type TrainResult } from '../nn/trainer.ts';
 import { ArgumentError } from '../util/errors.ts';
 import { channelAxisOf, foldScaleTensor, foldTensors, fusedGraph, runFused, type DescribedModel, type FusedGraph, type WeightedStep } from './bn_fold.ts';
 import { calibrate, type ActivationRanges, type CalibrateOptions } from './calibrate.ts';
@@ -261,6 +261,10 @@ export class QatModel extends Module {
   }
 }
 
+/** What qatFineTune trains: a model that describes its layers and the spec the trainer's
+ * checkpoints record to rebuild it (SeparableCnn, HyperModel, LowRankModel). */
+export type QatTrainable = DescribedModel & { spec(): TrainOptions['spec'] };
+
 export interface QatFineTuneOptions {
   epochs: number;
   lr: number;
@@ -277,8 +281,8 @@ export interface QatFineTuneOptions {
   emaDecay?: number;
   /** rounding of the IntModel to be converted (default 'double') */
   rounding?: RoundingMode;
-  /** model spec for the trainer's checkpoints (default: { family: 'separable_cnn', config: model.config }) */
-  spec?: ModelSpec;
+  /** model spec for the trainer's checkpoints (default: model.spec()) */
+  spec?: TrainOptions['spec'];
   /** further trainer settings (workers must stay 1: worker threads rebuild a plain float model) */
   config?: Partial<TrainConfig>;
   quiet?: boolean;
@@ -290,8 +294,8 @@ export interface QatFineTuneOptions {
  * validation macro-F1 of the fake-quantized model). Defaults: batch 64, AdamW, cosine without
  * warmup, workers 1. Returns the QatModel (best weights and ranges loaded) and its ranges.
  */
-export async function qatFineTune(model: DescribedModel, data: TrainData, opts: QatFineTuneOptions): Promise<{ qat: QatModel; ranges: ActivationRanges; result: TrainResult }> {
-  const spec = opts.spec ?? specOf(model);
+export async function qatFineTune(model: QatTrainable, data: TrainData, opts: QatFineTuneOptions): Promise<{ qat: QatModel; ranges: ActivationRanges; result: TrainResult }> {
+  const spec = opts.spec ?? model.spec();
   if ((opts.config?.workers ?? 1) !== 1) throw new ArgumentError('qatFineTune', 'workers must be 1: data-parallel workers rebuild the float model from its spec and cannot run a QatModel');
   let ranges = opts.ranges;
   if (!ranges) {
@@ -314,10 +318,4 @@ export async function qatFineTune(model: DescribedModel, data: TrainData, opts: 
   });
   qat.eval();
   return { qat, ranges: qat.ranges(), result };
-}
-
-function specOf(model: Module): ModelSpec {
-  const cfg = (model as { config?: unknown }).config;
-  if (cfg === undefined) throw new ArgumentError('qatFineTune', 'pass opts.spec: the model has no config to build a spec from');
-  return { family: 'separable_cnn', config: cfg as ModelSpec['config'] };
 }

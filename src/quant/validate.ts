@@ -6,7 +6,7 @@
 
 import { ArgumentError } from '../util/errors.ts';
 import { INT_MODEL_VERSION, type ActivationTensor, type Conv1dOp, type DwConv1dOp, type GlobalAvgPoolOp, type IntModel, type IntOp, type Pool1dOp } from './int_model.ts';
-import { dispatch, isGenerated, isOpKind, isWeightedKind, opInputs, type OpTable, type WeightedOp } from './op_kinds.ts';
+import { dispatch, isOpKind, isWeightedKind, opInputs, type OpTable, type WeightedOp } from './op_kinds.ts';
 import { outputLength } from './kernels/types.ts';
 
 const TWO_POW_31 = 2147483648;
@@ -53,7 +53,8 @@ interface OpCheck {
   tout: ActivationTensor;
   si: { l: number; c: number };
   so: { l: number; c: number };
-  generatedEmpty: boolean;
+  /** arrays filled at load time: their lengths are not checked */
+  filledAtLoad: boolean;
 }
 
 /** Channels, array lengths and the requantization / accumulator bounds; false stops this op's checks. */
@@ -62,7 +63,7 @@ function weightedChecks(op: WeightedOp, c: OpCheck): boolean {
   const cout = op.outChannels;
   const cin = op.inChannels;
   if (!isInt(cin, 1, 1 << 24) || !isInt(cout, 1, 1 << 24)) { bad(`channels ${cin} -> ${cout} invalid`); return false; }
-  const skipArrays = c.generatedEmpty && isGenerated(op);
+  const skipArrays = c.filledAtLoad;
   const wantW = op.kind === 'conv1d' ? cout * op.kernelSize * cin : op.kind === 'dwconv1d' ? op.kernelSize * cin : cout * cin;
   if (!skipArrays && op.weights.length !== wantW) bad(`weights have ${op.weights.length} values, expected ${wantW}`);
   for (let i = 0; i < op.weights.length; i++) if (op.weights[i] === -128) { bad(`weight ${i} is -128 (symmetric weights are in [-127, 127])`); break; }
@@ -153,10 +154,11 @@ const OP_CHECKS = {
 } satisfies OpTable<[OpCheck], void>;
 
 /**
- * Every problem found, as readable sentences (empty when the model is valid). `generatedEmpty`: a
- * deployable's view, where generated pointwise ops carry no arrays (synthesis fills them at load).
+ * Every problem found, as readable sentences (empty when the model is valid). `filledAtLoad`: names
+ * of weighted ops whose arrays (weights, bias, requant, weightScales) are filled in at load time
+ * (weights synthesized on the device), so may be empty here.
  */
-export function intModelProblems(model: IntModel, opts: { generatedEmpty?: boolean } = {}): string[] {
+export function intModelProblems(model: IntModel, opts: { filledAtLoad?: ReadonlySet<string> } = {}): string[] {
   const problems: string[] = [];
   const bad = (where: string, what: string) => problems.push(`${where}: ${what}`);
   if (model.version !== INT_MODEL_VERSION) bad('model', `version ${model.version}, expected ${INT_MODEL_VERSION}`);
@@ -196,7 +198,7 @@ export function intModelProblems(model: IntModel, opts: { generatedEmpty?: boole
     if (!isOpKind(op.kind) || isWeightedKind(op.kind) !== ('weights' in op)) { bad(w, `unknown op kind "${(op as { kind: string }).kind}"`); continue; }
     const tin = model.tensors[op.input];
     const tout = model.tensors[op.output];
-    dispatch(OP_CHECKS, op, { model, bad: (what) => bad(w, what), tin, tout, si: seqShape(tin.shape), so: seqShape(tout.shape), generatedEmpty: opts.generatedEmpty === true });
+    dispatch(OP_CHECKS, op, { model, bad: (what) => bad(w, what), tin, tout, si: seqShape(tin.shape), so: seqShape(tout.shape), filledAtLoad: opts.filledAtLoad?.has(op.name) === true });
   }
   if (!defined.has(model.outputId) || model.outputId === model.inputId) bad('model', `output tensor ${model.outputId} is never produced by an op`);
   // every op's result is used: an op whose output nobody reads (e.g. after outputId was moved onto

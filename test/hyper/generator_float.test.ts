@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { backward, mul, noGrad, sum, tensor, Rng, type Tensor } from '../../src/core/index.ts';
 import { configForModel, DEFAULT_KNOBS, type GeneratorKnobs } from '../../src/hyper/config.ts';
-import { buildDeployable, markGenerated, synthesize } from '../../src/hyper/deployable.ts';
-import { dequantizeSynthesized, generatedOps } from '../../src/hyper/synthesis.ts';
+import { buildDeployable, synthesize } from '../../src/hyper/deployable.ts';
+import { markGenerated } from '../../src/hyper/generated.ts';
+import { generatedOps } from '../../src/hyper/generated.ts';
+import { dequantizeSynthesized } from '../../src/hyper/synthesis.ts';
 import { kernelLevels } from '../../src/hyper/fake_quant_generated.ts';
 import { FloatGenerator } from '../../src/hyper/generator_float.ts';
 import { quantizeGenerator } from '../../src/hyper/stored.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { synthesize } from '../../src/hyper/deployable.ts';
-import { synthesizeLayer, generateFloat, dequantizeSynthesized, generatedOps, pBits, type LayerSynthesisInputs } from '../../src/hyper/synthesis.ts';
+import { generatedOps } from '../../src/hyper/generated.ts';
+import { synthesizeLayer, generateFloat, dequantizeSynthesized, pBits, type LayerSynthesisInputs } from '../../src/hyper/synthesis.ts';
 import { encodeDeployable, decodeDeployable } from '../../src/hyper/deployable_io.ts';
 import { randomDeployable, separableDeployable } from '../../src/hyper/testing.ts';
 import { quantizeGenerator, type IntLinear, type StoredGenerator } from '../../src/hyper/stored.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatch, isGenerated, isOpKind, isWeighted, OP_KINDS, opInputs, weightCount, type OpTable } from '../../src/quant/op_kinds.ts';
+import { dispatch, isOpKind, isWeighted, OP_KINDS, opInputs, weightCount, type OpTable } from '../../src/quant/op_kinds.ts';
 import { randomIntModel } from '../../src/quant/testing/random_model.ts';
 import type { IntOp } from '../../src/quant/int_model.ts';
 
@@ -13,7 +13,6 @@ describe('op kinds', () => {
         expect(isWeighted(op)).toBe('weights' in op);
         if (isWeighted(op)) expect(weightCount(op)).toBe(op.weights.length);
         expect(opInputs(op)).toEqual(op.kind === 'add' ? [op.input, op.input2] : [op.input]);
-        expect(isGenerated(op)).toBe(false);
       }
     }
     expect([...seen].sort()).toEqual([...OP_KINDS].sort()); // the random models exercise every kind
@@ -24,7 +23,5 @@ describe('op kinds', () => {
   it('dispatch calls the handler of the op\'s kind', () => {
     const table = Object.fromEntries(OP_KINDS.map((k) => [k, (op: IntOp, tag: string) => `${tag}:${k}:${op.kind}`])) as unknown as OpTable<[string], string>;
     for (const op of randomIntModel(3).ops) expect(dispatch(table, op, 't')).toBe(`t:${op.kind}:${op.kind}`);
-    const pw = randomIntModel(3).ops.find((op) => op.kind === 'pwconv1d')!;
-    expect(isGenerated({ ...pw, source: 'generated', generatedIndex: 0 } as IntOp)).toBe(true);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.ts';
 import { argmaxRows, predictLogits, type TrainData } from '../../src/nn/index.ts';
-import { markGenerated } from '../../src/hyper/deployable.ts';
 import { calibrate } from '../../src/quant/calibrate.ts';
 import { convertToIntModel } from '../../src/quant/convert.ts';
 import { ptq } from '../../src/quant/ptq.ts';
@@ -73,7 +72,8 @@ describe('convertToIntModel / ptq', () => {
     expect(maxErr).toBeLessThan(Math.max(8 * outScale, 0.1 * span));
   });
 
-  it('generated layers become source "generated" with runnable weights that markGenerated accepts', async () => {
+  // which ops are generated is src/hyper's mark, made on the converted model (test/hyper/generated.test.ts)
+  it('a layer with a weight provider converts from the provider\'s weights into a runnable stored op', async () => {
     const { model, data } = await trainedModel(4);
     const calib = { x: rows(data, data.train), shape: [data.train.length, L, 1] as [number, number, number] };
     const before = ptq(model, calib).intModel;
@@ -84,12 +84,10 @@ describe('convertToIntModel / ptq', () => {
     const im = convertToIntModel(model, ranges);
     const k = im.ops.findIndex((o) => o.name === name);
     const op = im.ops[k];
-    expect(op.kind === 'pwconv1d' && op.source === 'generated' && op.generatedIndex === 0).toBe(true);
+    expect(op.kind === 'pwconv1d' && op.source === 'stored' && !('generatedIndex' in op)).toBe(true);
     expect(op.kind === 'pwconv1d' && [...op.weights]).toEqual(before.ops[k].kind === 'pwconv1d' && [...before.ops[k].weights]);
     const xs = calib.x.subarray(0, 50 * L);
     expect([...simulateBatch(im, quantizeInput(im, xs), 50)]).toEqual([...simulateBatch(before, quantizeInput(before, xs), 50)]);
-    const marked = markGenerated(im, [1]);
-    expect(marked.biases[0].length).toBe(pw.outChannels);
     // weightOverrides replace the float weights before folding
     const zeros = new Float32Array(pw.outChannels * pw.inChannels);
     const im0 = convertToIntModel(model, ranges, { weightOverrides: new Map([[name, zeros]]) });

@@ -65,6 +65,16 @@ describe('validateIntModel', () => {
     for (let s = 0; s < 50; s++) expect(intModelProblems(randomIntModel(s))).toEqual([]);
   });
 
+  it('filledAtLoad: the named ops may have empty arrays, no other op may', () => {
+    const model = randomIntModel(5);
+    const k = model.ops.findIndex((op) => 'weights' in op);
+    const op = model.ops[k] as Conv1dOp;
+    model.ops[k] = { ...op, weights: new Int8Array(0), bias: new Int32Array(0), requant: { multiplier: new Int32Array(0), shift: new Int32Array(0) }, weightScales: new Float32Array(0) };
+    expect(intModelProblems(model, { filledAtLoad: new Set([op.name]) })).toEqual([]);
+    expect(intModelProblems(model).join('\n')).toMatch(/weights have 0 values/);
+    expect(intModelProblems(model, { filledAtLoad: new Set(['another op']) }).join('\n')).toMatch(/bias has 0 entries/);
+  });
+
   it('enforces the accumulator bound Cin * K * 127 * 255 + |bias| < 2^31', () => {
     const model = randomIntModel(4);
     const stem = model.ops[0] as Conv1dOp;

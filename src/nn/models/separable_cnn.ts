@@ -213,6 +213,11 @@ export class SeparableCnn extends Module {
     return this.describe([this.config.inputLength, this.config.inputChannels]);
   }
 
+  /** The spec this model is rebuilt from (buildModel): checkpoints and workers record it. */
+  spec(): ModelSpec {
+    return { family: 'separable_cnn', config: structuredClone(this.config) };
+  }
+
   /** The PW layers in order: [['blocks.0.pw', layer], ...]. */
   pointwiseLayers(): Array<[string, PointwiseConv1d]> {
     return this.namedModules().filter((e): e is [string, PointwiseConv1d] => e[1] instanceof PointwiseConv1d);
