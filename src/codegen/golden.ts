@@ -21,7 +21,7 @@
  */
 
 import type { IntModel, PwConv1dOp } from '../quant/int_model.ts';
-import { isGenerated } from '../quant/op_kinds.ts';
+import { isGenerated } from '../hyper/generated.ts';
 import { simulate } from '../quant/simulator.ts';
 import { isDeployable, synthesize, type Deployable } from '../hyper/deployable.ts';
 import type { PwCacheMode } from '../hyper/cost.ts';

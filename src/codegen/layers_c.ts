@@ -7,7 +7,8 @@
 
 import type { IntModel, IntOp } from '../quant/int_model.ts';
 import type { ArenaPlan } from '../quant/arena.ts';
-import { isGenerated, isWeighted } from '../quant/op_kinds.ts';
+import { isWeighted } from '../quant/op_kinds.ts';
+import { isGenerated } from '../hyper/generated.ts';
 import type { Deployable } from '../hyper/deployable.ts';
 import type { PwCacheMode } from '../hyper/cost.ts';
 import { commentText, sanitizeIdentifier, tensorDims } from './c_text.ts';

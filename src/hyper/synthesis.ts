@@ -243,6 +243,3 @@ export function generateFloat(gen: StoredGenerator, l: number): Float64Array {
   }
   return W;
 }
-
-/** Kept here for src/codegen/export_c.ts, which imports it from this file; generated.ts owns it. */
-export { generatedOps } from './generated.ts';
