@@ -59,6 +59,18 @@ export class Rng {
     return lo + (hi - lo) * this.next();
   }
 
+  /** Fill `out` with out.length draws of int(n): the same values, in the same order, as that many int(n) calls. */
+  fillInt(out: Int32Array, n: number): Int32Array {
+    if (!(n > 0 && n <= 2 ** 31 && Number.isInteger(n))) throw new Error(`Rng.fillInt: n must be an integer in [1, 2^31], got ${n}`);
+    const limit = 2 ** 32 - (2 ** 32 % n);
+    for (let i = 0; i < out.length; i++) {
+      let x = this.nextU32();
+      while (x >= limit) x = this.nextU32();
+      out[i] = x % n;
+    }
+    return out;
+  }
+
   /** Uniform integer in [0, n), unbiased (rejection sampling). n <= 2^32. */
   int(n: number): number {
     if (!(n > 0 && n <= 2 ** 32 && Number.isInteger(n))) throw new Error(`Rng.int: n must be an integer in [1, 2^32], got ${n}`);

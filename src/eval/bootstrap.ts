@@ -96,10 +96,7 @@ export function* resampleIndices(n: number, opts: BootstrapOptions): Generator<I
   const { resamples } = checkOptions('resampleIndices', n, opts);
   const rng = new Rng(opts.seed);
   const idx = new Int32Array(n);
-  for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < n; i++) idx[i] = rng.int(n);
-    yield idx;
-  }
+  for (let r = 0; r < resamples; r++) yield rng.fillInt(idx, n);
 }
 
 /** Percentile bootstrap CI of `statistic` over n examples. */
@@ -113,15 +110,27 @@ export function bootstrapCI(n: number, statistic: Statistic, opts: BootstrapOpti
 
 /** Paired bootstrap of two statistics on the same n test examples (same resamples for both). */
 export function pairedBootstrap(n: number, statA: Statistic, statB: Statistic, opts: BootstrapOptions): PairedBootstrapResult {
-  const { resamples, level } = checkOptions('pairedBootstrap', n, opts);
+  checkOptions('pairedBootstrap', n, opts);
   const all = identity(n);
-  const va = statA(all), vb = statB(all);
-  const sa: number[] = [], sb: number[] = [], sd: number[] = [];
-  let greater = 0, tied = 0, valid = 0;
+  const sa: number[] = [], sb: number[] = [];
   for (const idx of resampleIndices(n, opts)) {
-    const a = statA(idx), b = statB(idx);
-    sa.push(a);
-    sb.push(b);
+    sa.push(statA(idx));
+    sb.push(statB(idx));
+  }
+  return pairedFromSamples(statA(all), statB(all), sa, sb, opts);
+}
+
+/**
+ * pairedBootstrap's result from the full-set values and the per-resample statistics of A and B
+ * (sa[r], sb[r] on resample r): for callers that compute several statistics from one draw.
+ */
+export function pairedFromSamples(va: number, vb: number, sa: number[], sb: number[], opts: BootstrapOptions): PairedBootstrapResult {
+  const resamples = sa.length;
+  const level = opts.level ?? 0.95;
+  const sd: number[] = [];
+  let greater = 0, tied = 0, valid = 0;
+  for (let r = 0; r < resamples; r++) {
+    const a = sa[r], b = sb[r];
     sd.push(a - b);
     if (!Number.isNaN(a) && !Number.isNaN(b)) {
       valid++;
@@ -136,6 +145,11 @@ export function pairedBootstrap(n: number, statA: Statistic, statB: Statistic, o
     fractionAGreater: valid > 0 ? greater / valid : NaN,
     fractionTied: valid > 0 ? tied / valid : NaN,
   };
+}
+
+/** bootstrapCI's result from the full-set value and the per-resample statistics. */
+export function intervalFromSamples(value: number, samples: number[], opts: BootstrapOptions): ConfidenceInterval {
+  return interval(value, samples, opts.level ?? 0.95, samples.length, opts.seed);
 }
 
 /** The distinct groups of `groupOf`, ascending, and the example indices of each (in example order). */

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Dataset } from '../data/dataset.ts';
 import { splitIndices } from '../data/dataset.ts';
-import { bootstrapCI, groupBootstrapCI, pairedBootstrap, quantileSorted, type ConfidenceInterval, resampleIndices, type PairedBootstrapResult } from '../eval/bootstrap.ts';
+import { bootstrapCI, groupBootstrapCI, intervalFromSamples, pairedBootstrap, pairedFromSamples, quantileSorted, type ConfidenceInterval, resampleIndices, type PairedBootstrapResult } from '../eval/bootstrap.ts';
 import { classStatsFromConfusion, confusionAt, macroAuc, macroF1FromStats, multiLabelClassStats, type ClassStats } from '../eval/metrics.ts';
 import type { ByteBreakdown, CurvePoint, MetricWithCI, ResultRecord } from '../eval/results.ts';
 import { applyThresholds, scoreMatrix, tuneThresholds, type TaskKind, type Thresholds } from '../eval/thresholds.ts';
@@ -402,11 +402,22 @@ export function compareModels(resultsDir: string, idA: string, idB: string, opts
     const f = (p: Predictions) => (idx: Int32Array) => multiSummary(p.yTrue, p.yPred, K, idx);
     return { idA, idB, macroF1: pairedBootstrap(n, f(a), f(b), bo), macroF1Ratio: bootstrapCI(n, (idx) => f(a)(idx) / f(b)(idx), bo) };
   }
-  const stat = (p: Predictions, m: keyof Summary) => (idx: Int32Array) => summarize(confusionAt(p.yTrue, p.yPred, K, idx))[m];
+  // one pass: each resample's two confusion matrices give every statistic (the same draws that
+  // pairedBootstrap and bootstrapCI would make with this seed, so the same intervals)
+  const fa = summarize(confusionAt(a.yTrue, a.yPred, K, null)), fb = summarize(confusionAt(b.yTrue, b.yPred, K, null));
+  const f1A: number[] = [], f1B: number[] = [], accA: number[] = [], accB: number[] = [], ratio: number[] = [];
+  for (const idx of resampleIndices(n, bo)) {
+    const sa = summarize(confusionAt(a.yTrue, a.yPred, K, idx)), sb = summarize(confusionAt(b.yTrue, b.yPred, K, idx));
+    f1A.push(sa.macroF1);
+    f1B.push(sb.macroF1);
+    accA.push(sa.accuracy);
+    accB.push(sb.accuracy);
+    ratio.push(sa.macroF1 / sb.macroF1);
+  }
   return {
     idA, idB,
-    macroF1: pairedBootstrap(n, stat(a, 'macroF1'), stat(b, 'macroF1'), bo),
-    macroF1Ratio: bootstrapCI(n, (idx) => stat(a, 'macroF1')(idx) / stat(b, 'macroF1')(idx), bo),
-    accuracy: pairedBootstrap(n, stat(a, 'accuracy'), stat(b, 'accuracy'), bo),
+    macroF1: pairedFromSamples(fa.macroF1, fb.macroF1, f1A, f1B, bo),
+    macroF1Ratio: intervalFromSamples(fa.macroF1 / fb.macroF1, ratio, bo),
+    accuracy: pairedFromSamples(fa.accuracy, fb.accuracy, accA, accB, bo),
   };
 }

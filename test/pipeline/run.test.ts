@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { readResults } from '../../src/eval/results.ts';
+import { bootstrapCI, pairedBootstrap } from '../../src/eval/bootstrap.ts';
+import { macroF1, take } from '../../src/eval/metrics.ts';
 import { DEMO_MITDB } from '../../src/pipeline/data.ts';
 import { compareModels, loadPredictions } from '../../src/pipeline/evaluate.ts';
 import { modelFileKind } from '../../src/pipeline/model_file.ts';
@@ -65,6 +67,14 @@ describe('the run job, end to end on the demo data (tiny settings)', () => {
     const c = compareModels(out, 'mitbih-aami.hypertinypw', 'mitbih-aami.pw-int8', { resamples: 200 });
     expect(c.macroF1.diff.lo).toBeLessThanOrEqual(c.macroF1.diff.hi);
     expect(c.macroF1.a.value - c.macroF1.b.value).toBeCloseTo(c.macroF1.diff.value, 12);
+    // one pass over the draws gives exactly what separate pairedBootstrap / bootstrapCI calls give
+    const pa = loadPredictions(out, 'mitbih-aami.hypertinypw'), pb = loadPredictions(out, 'mitbih-aami.pw-int8');
+    const k = pa.classes.length;
+    const f1 = (p: typeof pa) => (idx: Int32Array) => macroF1(take(p.yTrue, idx), take(p.yPred, idx), k);
+    const bo = { seed: 0, resamples: 200 };
+    const ref = pairedBootstrap(pa.yTrue.length, f1(pa), f1(pb), bo);
+    expect([c.macroF1.a, c.macroF1.b, c.macroF1.diff, c.macroF1.fractionAGreater]).toEqual([ref.a, ref.b, ref.diff, ref.fractionAGreater]);
+    expect(c.macroF1Ratio).toEqual(bootstrapCI(pa.yTrue.length, (idx) => f1(pa)(idx) / f1(pb)(idx), bo));
     const self = compareModels(out, 'mitbih-aami.pw-int8', 'mitbih-aami.pw-int8', { resamples: 100 });
     expect(self.macroF1.diff.lo).toBe(0);
     expect(self.macroF1.diff.hi).toBe(0);

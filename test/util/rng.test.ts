@@ -9,6 +9,16 @@ describe('Rng (xoshiro128**)', () => {
     expect(Array.from({ length: 8 }, () => c.nextU32())).not.toEqual(sa);
   });
 
+  it('fillInt draws the same values as repeated int(n), and leaves the stream where they would', () => {
+    for (const n of [1, 3, 49705, 2 ** 31 - 1, 3 * 2 ** 29]) {
+      const a = new Rng(7), b = new Rng(7);
+      const filled = Array.from(a.fillInt(new Int32Array(500), n));
+      expect(filled).toEqual(Array.from({ length: 500 }, () => b.int(n)));
+      expect(a.nextU32()).toBe(b.nextU32());
+    }
+    expect(() => new Rng(1).fillInt(new Int32Array(1), 0)).toThrow(/fillInt/);
+  });
+
   it('matches the reference xoshiro128** sequence for state {1, 2, 3, 4}', () => {
     // Reference values computed from the published C code (xoshiro128starstar.c) with s = {1, 2, 3, 4}.
     const r = new Rng(0);
