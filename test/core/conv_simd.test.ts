@@ -7,6 +7,7 @@ import { depthwiseBackward, depthwiseForward, type DepthwiseDims } from '../../s
 import { depthwiseBackwardSimd, depthwiseForwardSimd } from '../../src/core/kernels/depthwise_simd.ts';
 import { conv1dForwardSimd } from '../../src/core/kernels/conv1d_simd.ts';
 import { conv1dBackwardSimd } from '../../src/core/kernels/conv1d_backward_simd.ts';
+import { conv1dInputGradSimd } from '../../src/core/kernels/conv1d_input_grad_simd.ts';
 import { gemmSimd } from '../../src/core/kernels/gemm_simd.ts';
 import { kernels } from '../../src/core/kernels/kernel_table.ts';
 import { setKernelSet } from '../../src/core/wasm/index.ts';
@@ -162,12 +163,13 @@ describe('conv1d direct SIMD forward', () => {
 });
 
 /**
- * The SIMD conv1d backward (conv1d_backward_simd.ts: direct weight gradient, input gradient over
- * gemmSimd) against conv1d.ts with the typed-array GEMM, on the shapes above, accumulating into
- * random initial gradients. Tolerance per entry: the weight gradient sums P = N*Lout products
- * (plus the initial value) in f32, so (P + 3) * 2^-24 * (P * max|gOut| * max|x| + max|gw0|); the
- * input gradient sums at most K*Og products per entry, (K*Og + 3) * 2^-24 * (K*Og * max|gOut| * max|w| + max|gx0|)
- * doubled for the col2im add; the bias gradient is conv1d.ts's own loop (exact).
+ * The SIMD conv1d backward (conv1d_backward_simd.ts: direct weight gradient, direct input
+ * gradient of conv1d_input_grad_simd.ts) against conv1d.ts with the typed-array GEMM, on the
+ * shapes above, accumulating into random initial gradients. Tolerance per entry: the weight
+ * gradient sums P = N*Lout products (plus the initial value) in f32, so
+ * (P + 3) * 2^-24 * (P * max|gOut| * max|x| + max|gw0|); the input gradient sums at most K*Og
+ * products per entry, (K*Og + 3) * 2^-24 * (K*Og * max|gOut| * max|w| + max|gx0|) doubled for
+ * the reference's own col2im roundings; the bias gradient is conv1d.ts's own loop (exact).
  */
 function checkBackward(s: { N: number; L: number; cg: number; og: number; groups: number; K: number; stride: number; dilation: number; padding: Padding; seed: number }): void {
   const [padL, padR] = s.padding === 'same' || s.padding === 'valid' ? [0, 0] : typeof s.padding === 'number' ? [s.padding, s.padding] : s.padding;
@@ -198,7 +200,7 @@ function checkBackward(s: { N: number; L: number; cg: number; og: number; groups
   expect(Array.from(gwOnly), `gw alone ${what}`).toEqual(Array.from(gwG));
 }
 
-describe('conv1d SIMD backward (direct weight gradient)', () => {
+describe('conv1d SIMD backward (direct weight and input gradients)', () => {
   it('matches conv1d.ts on random shapes, strides, dilations, groups and padding modes', () => {
     fc.assert(fc.property(directArb, checkBackward), { numRuns: 200, seed: 15 });
   });
@@ -216,5 +218,58 @@ describe('conv1d SIMD backward (direct weight gradient)', () => {
       setKernelSet('simd'); expect(kernels().conv1dBackward).toBe(conv1dBackwardSimd);
       setKernelSet('js'); expect(kernels().conv1dBackward).toBe(conv1dBackward);
     } finally { setKernelSet(null); }
+  });
+});
+
+/**
+ * The direct input gradient (conv1d_input_grad_simd.ts: a transposed convolution, one stride-1
+ * convolution per output phase) alone, against conv1d.ts's im2col + GEMM + col2im with the
+ * typed-array GEMM, accumulating into random initial values. Shapes stress the phase split:
+ * stride > kernel (phases without taps), stride and dilation with a common factor (taps of a
+ * phase several rows apart), padding wider than the kernel span (the first outputs reach no
+ * input), lengths of several 4-row tiles per phase, input channels over several 8-wide panels
+ * and not a multiple of 8, groups. Tolerance as for the backward above.
+ */
+const inputGradArb = fc.record({
+  N: fc.integer({ min: 1, max: 3 }), L: fc.integer({ min: 1, max: 41 }), cg: fc.integer({ min: 1, max: 19 }), og: fc.integer({ min: 1, max: 13 }),
+  groups: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 7 }), stride: fc.integer({ min: 1, max: 8 }),
+  dilation: fc.integer({ min: 1, max: 4 }), padding: fc.oneof(paddingArb, fc.tuple(fc.integer({ min: 0, max: 14 }), fc.integer({ min: 0, max: 14 }))),
+  seed: fc.integer({ min: 0, max: 1e6 }),
+});
+
+function checkInputGrad(s: { N: number; L: number; cg: number; og: number; groups: number; K: number; stride: number; dilation: number; padding: Padding; seed: number }): void {
+  const [padL, padR] = s.padding === 'same' || s.padding === 'valid' ? [0, 0] : typeof s.padding === 'number' ? [s.padding, s.padding] : s.padding;
+  if (s.padding !== 'same' && s.L + padL + padR < s.dilation * (s.K - 1) + 1) return;
+  const geo = convGeometry('t', s.L, s.K, s.stride, s.dilation, s.padding);
+  const Cin = s.cg * s.groups, Cout = s.og * s.groups;
+  const d: Conv1dDims = { N: s.N, L: s.L, Cin, Cout, K: s.K, stride: s.stride, dilation: s.dilation, groups: s.groups, ...geo };
+  const rng = new Rng(s.seed);
+  const x = rand(s.N * s.L * Cin, rng), w = rand(Cout * s.K * s.cg, rng), g = rand(s.N * geo.Lout * Cout, rng);
+  const gx0 = rand(x.length, rng);
+  const want = gx0.slice(), got = gx0.slice();
+  conv1dBackward(d, x, w, g, want, null, null);
+  conv1dInputGradSimd(d, w, g, got);
+  const KO = s.K * s.og;
+  const tol = (KO + 3) * U * (KO * maxAbs(g) * maxAbs(w) + maxAbs(gx0)) * 2;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Number.isNaN(got[i]) ? Infinity : Math.abs(got[i] - want[i]) / tol);
+  expect(worst, `gx ${JSON.stringify(s)}`).toBeLessThanOrEqual(1);
+}
+
+describe('conv1d direct SIMD input gradient', () => {
+  it('matches conv1d.ts on random shapes, strides, dilations, groups and padding modes', () => {
+    fc.assert(fc.property(inputGradArb, checkInputGrad), { numRuns: 300, seed: 16 });
+  });
+
+  it('covers the edges: length 1, stride > kernel, stride and dilation sharing a factor, padding past the span, one contiguous run of K*Cout', () => {
+    const base = { N: 2, groups: 1, dilation: 1, seed: 7 };
+    checkInputGrad({ ...base, L: 1, cg: 1, og: 1, K: 1, stride: 1, padding: 'valid' });
+    checkInputGrad({ ...base, L: 1, cg: 5, og: 3, K: 5, stride: 3, padding: 'same' });
+    checkInputGrad({ ...base, L: 23, cg: 9, og: 7, K: 2, stride: 7, padding: [0, 3] });
+    checkInputGrad({ ...base, L: 37, cg: 11, og: 5, K: 5, stride: 4, dilation: 2, padding: 'same' });
+    checkInputGrad({ ...base, L: 30, cg: 3, og: 6, K: 4, stride: 2, dilation: 2, padding: [5, 0] });
+    checkInputGrad({ ...base, L: 12, cg: 8, og: 4, K: 3, stride: 1, padding: [9, 9] });
+    checkInputGrad({ ...base, L: 50, cg: 17, og: 33, K: 7, stride: 1, padding: 'same' });
+    checkInputGrad({ ...base, L: 29, cg: 6, og: 5, K: 3, stride: 2, groups: 3, dilation: 3, padding: [1, 2] });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * WebAssembly SIMD conv1d backward: the twin of conv1dBackward in conv1d.ts, same arguments, same
- * accumulating (+=) contract. The weight gradient is computed directly (no im2col); the input
- * gradient (im2col over gemmSimd + col2im) and the bias gradient are conv1d.ts's.
+ * accumulating (+=) contract. The weight gradient is computed directly (no im2col), below; the
+ * input gradient directly too, as a transposed convolution (conv1d_input_grad_simd.ts); the bias
+ * gradient is conv1d.ts's loop.
  *
  *   gw[g*Og + o, k, ci] += sum_{n, l} gOut[n, l, g*Og + o] * xp[n, l*stride + k*dil, g*Cg + ci]
  *
@@ -26,7 +27,7 @@
  */
 import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../wasm/index.ts';
 import { conv1dBackward, type Conv1dDims } from './conv1d.ts';
-import { gemmSimd } from './gemm_simd.ts';
+import { conv1dInputGradSimd } from './conv1d_input_grad_simd.ts';
 
 const MR = 4;
 const NR = 8;
@@ -139,5 +140,6 @@ export function conv1dBackwardSimd(
   gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
 ): void {
   if (gw !== null) conv1dWeightGradSimd(d, x, gOut, gw);
-  if (gx !== null || gb !== null) conv1dBackward(d, x, w, gOut, gx, null, gb, gemmSimd);
+  if (gx !== null) conv1dInputGradSimd(d, w, gOut, gx);
+  if (gb !== null) conv1dBackward(d, x, w, gOut, null, null, gb);
 }

@@ -37,8 +37,8 @@ const JS_KERNELS: KernelTable = {
 
 const SIMD_KERNELS: KernelTable = {
   gemm: gemmSimd,
-  // conv1d forward and weight gradient: direct, no im2col (conv1d_simd.ts, conv1d_backward_simd.ts);
-  // input gradient: the im2col scheme of conv1d.ts over the SIMD GEMM
+  // conv1d forward, weight and input gradients: direct, no im2col (conv1d_simd.ts,
+  // conv1d_backward_simd.ts, conv1d_input_grad_simd.ts)
   conv1dForward: conv1dForwardSimd,
   conv1dBackward: conv1dBackwardSimd,
   depthwiseForward: depthwiseForwardSimd,
