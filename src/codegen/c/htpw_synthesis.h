@@ -660,14 +660,14 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
 }
 
 /* exportC's kernel convention (htpw_kernels.h), not part of the spec: the cache holds the folded
- * bias bias[o] + in_offset * sum_i w[o][i], from the row sums the synthesis wrote to sc->wsum.
+ * bias bias[o] + inputOffset * sum_i w[o][i], from the row sums the synthesis wrote to sc->wsum.
  * Returns -3 if a folded bias leaves int32 (exportC rejects such deployables, so a device never
  * sees it). */
 #define HTPW_SYN_FOLD_OVERFLOW (-3)
-HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int32_t cout, int32_t in_offset) {
+HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int32_t cout, int32_t inputOffset) {
   int32_t o;
   for (o = 0; o < cout; o++) {
-    const int64_t f = (int64_t)bias[o] + (int64_t)in_offset * wsum[o];
+    const int64_t f = (int64_t)bias[o] + (int64_t)inputOffset * wsum[o];
     if (f > INT32_MAX || f < INT32_MIN) return HTPW_SYN_FOLD_OVERFLOW;
     bias[o] = (int32_t)f;
   }
@@ -675,8 +675,8 @@ HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int3
 }
 
 /* The same fold for one channel (--pw-cache none: each row is folded right after its synthesis). */
-HTPW_SYN_FN int32_t htpw_fold_bias_one(int32_t *bias, int32_t wsum, int32_t in_offset) {
-  const int64_t f = (int64_t)*bias + (int64_t)in_offset * wsum;
+HTPW_SYN_FN int32_t htpw_fold_bias_one(int32_t *bias, int32_t wsum, int32_t inputOffset) {
+  const int64_t f = (int64_t)*bias + (int64_t)inputOffset * wsum;
   if (f > INT32_MAX || f < INT32_MIN) return HTPW_SYN_FOLD_OVERFLOW;
   *bias = (int32_t)f;
   return 0;
