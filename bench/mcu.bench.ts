@@ -46,9 +46,11 @@ const SHAPES = [
 function benchMain(prefix: string, shape: (typeof SHAPES)[number]): string {
   const P = prefix.toUpperCase();
   const n = shape.l * shape.cin;
-  const ref = shape.kind === 'pw'
-    ? `ref_pw_s8(in, ref_out, ${shape.l}, ${shape.cin}, ${shape.cout}, w, bias, mult, shift, 3, -2, -128, 127);`
-    : `ref_dw_s8(in, ref_out, ${shape.l}, ${shape.cin}, ${shape.l}, ${shape.k}, 1, 1, ${(shape.k - 1) >> 1}, w, bias, mult, shift, 3, -2, -128, 127);`;
+  const pad = shape.kind === 'pw' ? 0 : (shape.k - 1) >> 1;
+  const refParams = `{ .stride = 1, .dilation = 1, .padBefore = ${pad}, .padAfter = ${shape.k - 1 - pad}, .inputOffset = 3, .outputOffset = -2, .actMin = -128, .actMax = 127,
+  .multiplier = mult, .shift = shift,
+  .inputDims = { 1, ${shape.l}, ${shape.cin} }, .filterDims = { ${shape.cout}, ${shape.k}, ${shape.cin} }, .filter = w, .bias = bias, .outputDims = { 1, ${shape.l}, ${shape.cout} } }`;
+  const ref = `${shape.kind === 'pw' ? 'ref_pwconv1d_s8' : 'ref_dwconv1d_s8'}(&ref_params, in, ref_out);`;
   return `#include <stdint.h>
 #include <string.h>
 #include "${prefix}.h"
@@ -56,6 +58,7 @@ function benchMain(prefix: string, shape: (typeof SHAPES)[number]): string {
 static int8_t in[${n}], out[${P}_OUTPUT_SIZE], ref_out[${shape.l * shape.cout}];
 static int8_t w[${shape.cin * shape.cout * shape.k}], shift[${shape.cout}];
 static int32_t bias[${shape.cout}], mult[${shape.cout}];
+static const htpw_conv_params_t ref_params = ${refParams};
 int main(void) {
   int32_t i;
   for (i = 0; i < ${n}; i++) in[i] = (int8_t)((i * 37) & 0xff);
@@ -103,7 +106,7 @@ function measure(shape: (typeof SHAPES)[number], target: Target, plugin: string)
   const { elf } = compileArm(dir, ['bm.c', 'main.c'], 'bench.elf', target, ['-O2']);
   const syms = symbols(elf);
   const layer = syms.get(layout.layerFunctions[0]);
-  const refFn = syms.get(shape.kind === 'pw' ? 'ref_pw_s8' : 'ref_dw_s8');
+  const refFn = syms.get(shape.kind === 'pw' ? 'ref_pwconv1d_s8' : 'ref_dwconv1d_s8');
   if (!layer || !refFn) throw new Error('layer or reference symbol missing');
   const helpers = helperRanges(syms);
   const r = countInstructions(elf, target, plugin, null, [[layer.addr, layer.addr + layer.size], [refFn.addr, refFn.addr + refFn.size], ...helpers]);

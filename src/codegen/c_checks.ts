@@ -41,7 +41,7 @@ export function checkModelForC(model: IntModel, plan: ArenaPlan): void {
   }
   for (const id of used) {
     const t = tensor(id, 'model');
-    if (!Number.isInteger(t.zeroPoint) || t.zeroPoint < -128 || t.zeroPoint > 127) fail(`tensor ${t.name}: zero point ${t.zeroPoint} not in [-128, 127]`);
+    if (!Number.isInteger(t.zeroPoint) || t.zeroPoint < -128 || t.zeroPoint > 127) fail(`tensor ${t.name}: zeroPoint ${t.zeroPoint} not in [-128, 127]`);
     if (plan.sizes[t.id] < tensorDims(t).n) fail(`tensor ${t.name}: arena slot ${plan.sizes[t.id]} B < ${tensorDims(t).n} B`);
   }
   for (const op of model.ops) {
@@ -52,7 +52,7 @@ export function checkModelForC(model: IntModel, plan: ArenaPlan): void {
       tensor(op.input2, op.name);
       if (overlap(op.input2, op.output)) fail(`op ${op.name}: input2 and output overlap in the arena plan`);
     }
-    if (op.actMin < -128 || op.actMax > 127 || op.actMin > op.actMax) fail(`op ${op.name}: act range [${op.actMin}, ${op.actMax}]`);
+    if (op.actMin < -128 || op.actMax > 127 || op.actMin > op.actMax) fail(`op ${op.name}: actMin / actMax [${op.actMin}, ${op.actMax}] not within [-128, 127]`);
     if (isWeighted(op)) {
       const { multiplier, shift } = op.requant;
       for (let o = 0; o < op.outChannels; o++) {
@@ -66,8 +66,8 @@ export function checkModelForC(model: IntModel, plan: ArenaPlan): void {
       }
     }
     if (op.kind === 'add') {
-      for (const s of [op.input1Shift, op.input2Shift, op.outputShift]) if (s < -31 || s > 30) fail(`op ${op.name}: shift ${s} not in [-31, 30]`);
-      for (const m of [op.input1Multiplier, op.input2Multiplier, op.outputMultiplier]) if (m < 0) fail(`op ${op.name}: multiplier ${m} < 0`);
+      for (const f of ['input1Shift', 'input2Shift', 'outputShift'] as const) if (op[f] < -31 || op[f] > 30) fail(`op ${op.name}: ${f} ${op[f]} not in [-31, 30]`);
+      for (const f of ['input1Multiplier', 'input2Multiplier', 'outputMultiplier'] as const) if (op[f] < 0) fail(`op ${op.name}: ${f} ${op[f]} < 0`);
       if (op.leftShift < 0 || op.leftShift > 30) fail(`op ${op.name}: leftShift ${op.leftShift}`);
     }
   }

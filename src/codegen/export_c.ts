@@ -8,7 +8,9 @@
  *   <prefix>.c          the flash parameters as const arrays in sections .rodata.htpw.* (one array
  *                       per section of serializeFlashSections, in its order and with its bytes), the
  *                       arena (a static array laid out by planArena), the RAM cache of generated
- *                       pointwise layers, one function per layer, init and invoke
+ *                       pointwise layers, one function per layer (its kernel's params struct as
+ *                       static const data and the call htpw_<kind>_s8(&params, input, output)),
+ *                       init and invoke
  *   htpw_kernels.h      the INT8 kernels (src/codegen/c/htpw_kernels.h), TFLite Micro semantics
  *   htpw_synthesis.h    the integer synthesis of src/hyper/SYNTHESIS.md (only with generated
  *                       layers or 4-bit stored weights)
@@ -34,7 +36,7 @@
  * warning-free with -std=c99 -Wall -Wextra -Wshadow -Werror on gcc and arm-none-eabi-gcc.
  *
  * The parts, one concept a file: c_checks.ts (what the C relies on), flash_sections.ts (the
- * flash arrays), layers_c.ts (one function per op; layer_calls.ts the kernel call per op kind,
+ * flash arrays), layers_c.ts (one function per op; layer_calls.ts the params and kernel call per op kind,
  * kernels_cmsis_nn.ts the CMSIS-NN one, layer_params.ts / pw_cache.ts where parameters live),
  * generator_c.ts (the synthesis), header_c.ts and source_c.ts (the two files), c_text.ts (C text).
  */

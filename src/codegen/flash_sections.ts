@@ -64,8 +64,8 @@ export class FlashArrays {
     return sym;
   }
 
-  /** An add op's requantization as an htpw_add_params_t (int32 multipliers, then int8 shifts). */
-  addParams(opName: string): string {
+  /** An add op's requantization as an htpw_add_requant_t (int32 multipliers, then int8 shifts). */
+  addRequant(opName: string): string {
     const section = SECTION.addRequant(opName);
     const bytes = this.take(section, ADD_REQUANT_BYTES);
     const mv = int32Values(bytes.subarray(0, 12));
@@ -73,7 +73,7 @@ export class FlashArrays {
     const sym = this.symbolFor(section, ADD_REQUANT_BYTES);
     this.lines.push(
       `/* ${commentText(section)}: 16 B (int32 input1, input2, output multiplier; int8 left, input1, input2, output shift) */`,
-      `static const htpw_add_params_t ${sym} ${sectionAttribute(sym)} = { { ${arrayBody(mv, 3).trim().replace(/,$/, '')} }, { ${Array.from(sv).join(', ')} } };`,
+      `static const htpw_add_requant_t ${sym} ${sectionAttribute(sym)} = { { ${arrayBody(mv, 3).trim().replace(/,$/, '')} }, { ${Array.from(sv).join(', ')} } };`,
     );
     return sym;
   }

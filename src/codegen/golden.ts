@@ -126,7 +126,7 @@ function goldenKernelsHeader(model: IntModel, generated: Generated[], prefix: st
       cArray(`${prefix}_golden_kw_${l}`, op.weights),
       ...(kernels !== undefined && kernels !== 'native'
         ? [`/* the cache's bias (${kernels} backend): the TFLite bias itself */`, cArray(`${prefix}_golden_kb_${l}`, op.bias, 'int32_t')]
-        : [`/* the cache's bias: bias + input_offset * sum(w), input_offset = ${-zp} (the TFLite bias itself is in ${prefix}_golden.json) */`, cArray(`${prefix}_golden_kb_${l}`, foldedBias(op, zp), 'int32_t')]),
+        : [`/* the cache's bias: bias + inputOffset * sum(w), inputOffset = ${-zp} (the TFLite bias itself is in ${prefix}_golden.json) */`, cArray(`${prefix}_golden_kb_${l}`, foldedBias(op, zp), 'int32_t')]),
       cArray(`${prefix}_golden_km_${l}`, op.requant.multiplier, 'int32_t'),
       cArray(`${prefix}_golden_ks_${l}`, op.requant.shift),
     );

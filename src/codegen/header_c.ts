@@ -95,17 +95,17 @@ function apiDeclarations(c: CFileInputs): string[] {
     `int ${prefix}_invoke(const int8_t *input, int8_t *output);`,
     '',
     `/* The cache slot of generated layer l (generatedIndex order; tests and golden checks): weights`,
-    ` * [cout][cin], folded bias (bias + input_offset * sum(w)), multiplier, shift. Returns 0, or -1.`,
+    ` * [cout][cin], folded bias (bias + inputOffset * sum(w)), multiplier, shift. Returns 0, or -1.`,
     ...(c.mode === 'layer' ? [` * --pw-cache layer: synthesizes layer l into the one slot first (not during ${prefix}_invoke).`] : []),
     ...(c.mode === 'none' ? [` * --pw-cache none: there is no cache, always -1; see ${prefix}_generated_row.`] : []),
     ` */`,
-    `int ${prefix}_generated_layer(int32_t l, const int8_t **weights, const int32_t **bias, const int32_t **mult, const int8_t **shift);`,
+    `int ${prefix}_generated_layer(int32_t l, const int8_t **weights, const int32_t **bias, const int32_t **multiplier, const int8_t **shift);`,
     ...(c.mode === 'none'
       ? [
           '',
           `/* Row o of generated layer l synthesized into the caller's memory (tests and golden checks):`,
           ` * weights [cin], folded bias, multiplier, shift. Returns 0, or -1. */`,
-          `int ${prefix}_generated_row(int32_t l, int32_t o, int8_t *weights, int32_t *bias, int32_t *mult, int8_t *shift);`,
+          `int ${prefix}_generated_row(int32_t l, int32_t o, int8_t *weights, int32_t *bias, int32_t *multiplier, int8_t *shift);`,
         ]
       : []),
   ];

@@ -29,13 +29,13 @@ export interface CmsisLayerRefs {
   x: string;
   x2?: string;
   y: string;
-  /** weights, bias, int32 multiplier, int32 shift (the widened RAM table) */
-  w?: string;
-  b?: string;
-  m?: string;
+  /** filter (weights), bias, int32 multiplier, int32 shift (the widened RAM table) */
+  filter?: string;
+  bias?: string;
+  multiplier?: string;
   s32?: string;
-  /** add requantization struct symbol (htpw_add_params_t) */
-  addParams?: string;
+  /** add: the symbol of its flash requantization (htpw_add_requant_t) */
+  addRequant?: string;
   /** context buffer expression and its size macro */
   scratch: string;
   scratchSize: string;
@@ -67,7 +67,7 @@ interface CmsisOp<O extends IntOp> {
 
 const act = (op: IntOp) => `{ ${op.actMin}, ${op.actMax} }`;
 const ctx = (r: CmsisLayerRefs) => `  const cmsis_nn_context ctx = { ${r.scratch}, ${r.scratchSize} };`;
-const quant = (r: CmsisLayerRefs) => `  const cmsis_nn_per_channel_quant_params quant = { (int32_t *)${r.m}, ${r.s32} };`;
+const quant = (r: CmsisLayerRefs) => `  const cmsis_nn_per_channel_quant_params quant = { (int32_t *)${r.multiplier}, ${r.s32} };`;
 const checked = (r: CmsisLayerRefs, call: string) => `  if (${call} != ARM_CMSIS_NN_SUCCESS) ${r.status} = -2;`;
 
 /** conv1d and pwconv1d: arm_convolve_wrapper_s8, filter [Cout, 1, K, Cin] (K = 1 takes the 1x1 paths) */
@@ -92,7 +92,7 @@ function convolution<O extends Conv1dOp | PwConv1dOp>(): CmsisOp<O> {
         `  const cmsis_nn_conv_params params = { ${-x.zeroPoint}, ${y.zeroPoint}, ${geometry(op)}, ${act(op)} };`,
         quant(r),
         `  const cmsis_nn_dims in = ${dims(1, 1, xi.l, xi.c)}, filter = ${dims(op.outChannels, 1, kernel(op), op.inChannels)}, bias = ${dims(1, 1, 1, op.outChannels)}, out = ${dims(1, 1, yi.l, yi.c)};`,
-        checked(r, `arm_convolve_wrapper_s8(&ctx, &params, &quant, &in, ${r.x}, &filter, ${r.w}, &bias, ${r.b}, &out, ${r.y})`),
+        checked(r, `arm_convolve_wrapper_s8(&ctx, &params, &quant, &in, ${r.x}, &filter, ${r.filter}, &bias, ${r.bias}, &out, ${r.y})`),
       ].join('\n');
     },
   };
@@ -114,7 +114,7 @@ const depthwise: CmsisOp<DwConv1dOp> = {
       `  const cmsis_nn_dw_conv_params params = { ${-x.zeroPoint}, ${y.zeroPoint}, 1, { ${op.stride}, 1 }, { ${op.padBefore}, 0 }, { ${op.dilation}, 1 }, ${act(op)} };`,
       quant(r),
       `  const cmsis_nn_dims in = ${dims(1, 1, xi.l, xi.c)}, filter = ${dims(1, 1, op.kernelSize, xi.c)}, bias = ${dims(1, 1, 1, op.outChannels)}, out = ${dims(1, 1, yi.l, yi.c)};`,
-      checked(r, `arm_depthwise_conv_wrapper_s8(&ctx, &params, &quant, &in, ${r.x}, &filter, ${r.w}, &bias, ${r.b}, &out, ${r.y})`),
+      checked(r, `arm_depthwise_conv_wrapper_s8(&ctx, &params, &quant, &in, ${r.x}, &filter, ${r.filter}, &bias, ${r.bias}, &out, ${r.y})`),
     ].join('\n');
   },
 };
@@ -130,9 +130,9 @@ const fullyConnected: CmsisOp<FullyConnectedOp> = {
       `  const cmsis_nn_dims in = ${dims(1, 1, 1, op.inChannels)}, filter = ${dims(op.inChannels, 1, 1, op.outChannels)}, bias = ${dims(1, 1, 1, op.outChannels)}, out = ${dims(1, 1, 1, op.outChannels)};`,
       `  cmsis_nn_context ctx = { ${r.scratch}, ${r.scratchSize} };`,
       `  /* the MVE path reads precomputed kernel sums (+ bias) from the context; the others need none */`,
-      `  if (arm_fully_connected_s8_get_buffer_size(&filter) > 0) (void)arm_vector_sum_s8((int32_t *)ctx.buf, ${op.inChannels}, ${op.outChannels}, ${r.w}, ${-x.zeroPoint}, 0, ${r.b});`,
+      `  if (arm_fully_connected_s8_get_buffer_size(&filter) > 0) (void)arm_vector_sum_s8((int32_t *)ctx.buf, ${op.inChannels}, ${op.outChannels}, ${r.filter}, ${-x.zeroPoint}, 0, ${r.bias});`,
       `  else ctx.buf = 0;`,
-      checked(r, `arm_fully_connected_per_channel_s8(&ctx, &params, &quant, &in, ${r.x}, &filter, ${r.w}, &bias, ${r.b}, &out, ${r.y})`),
+      checked(r, `arm_fully_connected_per_channel_s8(&ctx, &params, &quant, &in, ${r.x}, &filter, ${r.filter}, &bias, ${r.bias}, &out, ${r.y})`),
     ].join('\n'),
 };
 
@@ -164,9 +164,9 @@ const add: CmsisOp<AddOp> = {
   scratch: () => 0,
   check: () => null,
   body: (op, x, y, r, x2) => {
-    const q = r.addParams;
+    const q = r.addRequant;
     const n = lengthAndChannels(x).l * lengthAndChannels(x).c;
-    return checked(r, `arm_elementwise_add_s8(${r.x}, ${r.x2}, ${-x.zeroPoint}, ${q}.mult[0], ${q}.shift[1], ${-(x2?.zeroPoint ?? 0)}, ${q}.mult[1], ${q}.shift[2], ${q}.shift[0], ${r.y}, ${y.zeroPoint}, ${q}.mult[2], ${q}.shift[3], ${op.actMin}, ${op.actMax}, ${n})`);
+    return checked(r, `arm_elementwise_add_s8(${r.x}, ${r.x2}, ${-x.zeroPoint}, ${q}.multiplier[0], ${q}.shift[1], ${-(x2?.zeroPoint ?? 0)}, ${q}.multiplier[1], ${q}.shift[2], ${q}.shift[0], ${r.y}, ${y.zeroPoint}, ${q}.multiplier[2], ${q}.shift[3], ${op.actMin}, ${op.actMax}, ${n})`);
   },
 };
 

@@ -10,12 +10,12 @@ import { commentText } from './c_text.ts';
 import { SECTION, type FlashArrays } from './flash_sections.ts';
 import { foldedBias } from './folded_bias.ts';
 
-/** C expressions of a weighted op's weights, bias, multiplier and shift arrays. */
+/** C expressions of a weighted op's filter (weights), bias, multiplier and shift arrays. */
 export interface ParamRefs {
-  w: string;
-  b: string;
-  m: string;
-  s: string;
+  filter: string;
+  bias: string;
+  multiplier: string;
+  shift: string;
 }
 
 /** RAM of 4-bit stored weights unpacked to int8 at init: its size and the init statements. */
@@ -37,8 +37,8 @@ export function storedParams(op: WeightedOp, index: number, bits: number, inputZ
     );
     unpacked.bytes += op.weights.length;
   }
-  const b = foldBias ? flash.param(SECTION.op(op.name, 'bias'), 'int32_t', foldedBias(op, inputZeroPoint)) : flash.param(SECTION.op(op.name, 'bias'), 'int32_t');
-  const m = flash.param(SECTION.op(op.name, 'mult'), 'int32_t');
-  const s = flash.param(SECTION.op(op.name, 'shift'), 'int8_t');
-  return { w, b, m, s };
+  const bias = foldBias ? flash.param(SECTION.op(op.name, 'bias'), 'int32_t', foldedBias(op, inputZeroPoint)) : flash.param(SECTION.op(op.name, 'bias'), 'int32_t');
+  const multiplier = flash.param(SECTION.op(op.name, 'mult'), 'int32_t');
+  const shift = flash.param(SECTION.op(op.name, 'shift'), 'int8_t');
+  return { filter: w, bias, multiplier, shift };
 }

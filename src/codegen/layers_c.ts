@@ -61,7 +61,7 @@ export function emitLayers(s: LayerSettings, flash: FlashArrays): LayersC {
 
 /** Where op's parameters live: the RAM cache (generated), flash (stored), nothing (the others). */
 function paramsOf(s: LayerSettings, flash: FlashArrays, out: LayersC, op: IntOp, index: number): ParamRefs & { preBody: string; rowLayer: number } {
-  const none = { w: '', b: '', m: '', s: '', preBody: '', rowLayer: -1 };
+  const none = { filter: '', bias: '', multiplier: '', shift: '', preBody: '', rowLayer: -1 };
   if (!isWeighted(op)) return none;
   const depOp = s.dep.model.ops[index];
   const inputZeroPoint = s.model.tensors[op.input].zeroPoint;
@@ -79,31 +79,31 @@ function emitLayer(s: LayerSettings, flash: FlashArrays, out: LayersC, op: IntOp
   const y = model.tensors[op.output];
   const x2 = op.kind === 'add' ? model.tensors[op.input2] : undefined;
   const params = paramsOf(s, flash, out, op, index);
-  const addParams = op.kind === 'add' ? flash.addParams(op.name) : '';
+  const addRequant = op.kind === 'add' ? flash.addRequant(op.name) : '';
   let body: string;
   if (s.kernels === 'cmsis-nn') {
     let s32 = '';
     if (isWeighted(op)) {
       s32 = `(HTPW_SHIFT32 + ${out.shift32Count})`;
       // 'layer' widens a generated layer's shifts after each synthesis (pw_cache.ts)
-      if (!(s.mode === 'layer' && isGenerated(s.dep.model.ops[index]))) out.initShift32.push(`  for (i = 0; i < ${op.outChannels}; i++) ${s32}[i] = ${params.s}[i];`);
+      if (!(s.mode === 'layer' && isGenerated(s.dep.model.ops[index]))) out.initShift32.push(`  for (i = 0; i < ${op.outChannels}; i++) ${s32}[i] = ${params.shift}[i];`);
       out.shift32Count += op.outChannels;
     }
     out.cmsisScratch = Math.max(out.cmsisScratch, cmsisScratchBytes(op, x));
     const chk = cmsisBufferCheck(op, x, y, `${prefix.toUpperCase()}_CMSIS_SCRATCH_SIZE`);
     if (chk) out.initBufferChecks.push(chk);
-    const refs = { x: ptr(op.input), x2: op.kind === 'add' ? ptr(op.input2) : undefined, y: ptr(op.output), w: params.w, b: params.b, m: params.m, s32, addParams, scratch: 'HTPW_CMSIS_SCRATCH', scratchSize: `${prefix.toUpperCase()}_CMSIS_SCRATCH_SIZE`, status: `${prefix}_status` };
+    const refs = { x: ptr(op.input), x2: op.kind === 'add' ? ptr(op.input2) : undefined, y: ptr(op.output), filter: params.filter, bias: params.bias, multiplier: params.multiplier, s32, addRequant, scratch: 'HTPW_CMSIS_SCRATCH', scratchSize: `${prefix.toUpperCase()}_CMSIS_SCRATCH_SIZE`, status: `${prefix}_status` };
     body = cmsisLayerBody(op, x, y, refs, x2);
   } else {
     const reference = s.kernels === 'reference';
-    body = layerCall(op, { prefix, x, y, x2, ptr, params, addParams, reference, rowLayer: params.rowLayer });
+    body = layerCall(op, { prefix, x, y, x2, ptr, params, reference, rowLayer: params.rowLayer });
     if (!reference) out.scratchBytes = Math.max(out.scratchBytes, dspScratchBytes(op));
   }
   out.layerDefs.push(
     `/* layer ${index}: ${op.kind} "${commentText(op.name)}", tensor ${op.input} [${x.shape}] -> ${op.output} [${y.shape}] */`,
     `HTPW_LAYER_FN void ${fn}(void) {`,
     ...(params.preBody ? [params.preBody] : []),
-    body.startsWith('  ') ? body : `  ${body}`,
+    body,
     `}`,
     '',
   );

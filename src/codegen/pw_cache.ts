@@ -55,13 +55,15 @@ export class PwCacheC {
     if (mode === 'all') this.cacheBytes += slot;
     else if (mode === 'layer') this.cacheBytes = Math.max(this.cacheBytes, slot);
     else this.rowBytes = Math.max(this.rowBytes, rowBytesOf(op.inChannels));
-    const refs = {
-      b: `((int32_t *)(void *)(HTPW_CACHE + ${off}))`,
-      m: `((int32_t *)(void *)(HTPW_CACHE + ${off + 4 * cout}))`,
-      w: `(HTPW_CACHE + ${off + 8 * cout})`,
-      s: `(HTPW_CACHE + ${off + 8 * cout + nW})`,
-    };
-    const { w, b, m, s } = refs;
+    if (mode === 'none') {
+      this.rowAccessor.push(`  case ${l}:`, `    if (o < 0 || o >= ${cout}) return -1;`, `    e = htpw_syn_begin(&${prefix}_glayers[${l}], &sc, &st);`, `    if (e == HTPW_SYN_OK) e = htpw_syn_row(&st, o, weights, bias, multiplier, shift, &sum);`, `    if (e == HTPW_SYN_OK) e = htpw_fold_bias_one(bias, sum, ${inputOffset});`, `    return e == HTPW_SYN_OK ? 0 : -1;`);
+      return { filter: '', bias: '', multiplier: '', shift: '', preBody: '', rowLayer: l };
+    }
+    const b = `((int32_t *)(void *)(HTPW_CACHE + ${off}))`;
+    const m = `((int32_t *)(void *)(HTPW_CACHE + ${off + 4 * cout}))`;
+    const w = `(HTPW_CACHE + ${off + 8 * cout})`;
+    const s = `(HTPW_CACHE + ${off + 8 * cout + nW})`;
+    const refs = { filter: w, bias: b, multiplier: m, shift: s };
     const synth = [
       `  e = htpw_synthesize_layer(&${prefix}_glayers[${l}], &sc, ${w}, ${b}, ${m}, ${s});`,
       ...(this.foldBias ? [`  if (e == HTPW_SYN_OK) e = htpw_fold_bias_sums(sc.wsum, ${b}, ${cout}, ${inputOffset});`] : []),
@@ -69,20 +71,17 @@ export class PwCacheC {
     const what = `op ${index} "${commentText(op.name)}": generated layer ${l}, pointwise ${op.inChannels} -> ${cout}`;
     if (mode === 'all') {
       this.initSynth.push(`  /* ${what} */`, ...synth, `  if (e != HTPW_SYN_OK) return e;`);
-      this.accessor.push(`  case ${l}: *weights = ${w}; *bias = ${b}; *mult = ${m}; *shift = ${s}; return 0;`);
+      this.accessor.push(`  case ${l}: *weights = ${w}; *bias = ${b}; *multiplier = ${m}; *shift = ${s}; return 0;`);
       return { ...refs, preBody: '', rowLayer: -1 };
     }
-    if (mode === 'layer') {
-      this.synFns.push(...this.slotSynthesisFunction(l, what, synth, cout, s, shift32Offset));
-      this.accessor.push(`  case ${l}: if (${prefix}_syn${l}() != HTPW_SYN_OK) return -1; *weights = ${w}; *bias = ${b}; *mult = ${m}; *shift = ${s}; return 0;`);
-      const preBody = `  if (${prefix}_syn${l}() != HTPW_SYN_OK) {
+    // 'layer'
+    this.synFns.push(...this.slotSynthesisFunction(l, what, synth, cout, s, shift32Offset));
+    this.accessor.push(`  case ${l}: if (${prefix}_syn${l}() != HTPW_SYN_OK) return -1; *weights = ${w}; *bias = ${b}; *multiplier = ${m}; *shift = ${s}; return 0;`);
+    const preBody = `  if (${prefix}_syn${l}() != HTPW_SYN_OK) {
     ${prefix}_status = -3;
     return;
   }`;
-      return { ...refs, preBody, rowLayer: -1 };
-    }
-    this.rowAccessor.push(`  case ${l}:`, `    if (o < 0 || o >= ${cout}) return -1;`, `    e = htpw_syn_begin(&${prefix}_glayers[${l}], &sc, &st);`, `    if (e == HTPW_SYN_OK) e = htpw_syn_row(&st, o, weights, bias, mult, shift, &sum);`, `    if (e == HTPW_SYN_OK) e = htpw_fold_bias_one(bias, sum, ${inputOffset});`, `    return e == HTPW_SYN_OK ? 0 : -1;`);
-    return { ...refs, preBody: '', rowLayer: l };
+    return { ...refs, preBody, rowLayer: -1 };
   }
 
   /** 'layer': static int32_t <prefix>_syn<l>(void), synthesizing layer l into the one slot. */

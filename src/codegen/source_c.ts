@@ -17,7 +17,7 @@ export function sourceFile(c: CFileInputs): string {
     ...preamble(c),
     ...ramDeclarations(c),
     `/* Flash parameters: the sections of serializeFlashSections, in order. A stored op's bias array holds`,
-    ` * the folded bias: bias + input_offset * sum(weights). */`,
+    ` * the folded bias: bias + inputOffset * sum(weights). */`,
     ...c.flashLines,
     '',
     ...c.genDescs,
@@ -156,18 +156,18 @@ function accessorFunctions(c: CFileInputs): string[] {
   const { prefix } = c;
   const L = c.layers;
   return [
-    `int ${prefix}_generated_layer(int32_t l, const int8_t **weights, const int32_t **bias, const int32_t **mult, const int8_t **shift) {`,
+    `int ${prefix}_generated_layer(int32_t l, const int8_t **weights, const int32_t **bias, const int32_t **multiplier, const int8_t **shift) {`,
     ...(L.cache.accessor.length
       ? ['  switch (l) {', ...L.cache.accessor, '  default: return -1;', '  }']
-      : ['  (void)l;', '  (void)weights;', '  (void)bias;', '  (void)mult;', '  (void)shift;', '  return -1;']),
+      : ['  (void)l;', '  (void)weights;', '  (void)bias;', '  (void)multiplier;', '  (void)shift;', '  return -1;']),
     `}`,
     '',
     ...(c.mode === 'none'
       ? [
-          `int ${prefix}_generated_row(int32_t l, int32_t o, int8_t *weights, int32_t *bias, int32_t *mult, int8_t *shift) {`,
+          `int ${prefix}_generated_row(int32_t l, int32_t o, int8_t *weights, int32_t *bias, int32_t *multiplier, int8_t *shift) {`,
           ...(L.cache.rowAccessor.length
             ? ['  htpw_syn_scratch_t sc;', '  htpw_syn_state_t st;', '  int32_t e, sum;', `  ${prefix}_syn_scratch(&sc);`, '  switch (l) {', ...L.cache.rowAccessor, '  default: return -1;', '  }']
-            : ['  (void)l;', '  (void)o;', '  (void)weights;', '  (void)bias;', '  (void)mult;', '  (void)shift;', '  return -1;']),
+            : ['  (void)l;', '  (void)o;', '  (void)weights;', '  (void)bias;', '  (void)multiplier;', '  (void)shift;', '  return -1;']),
           `}`,
           '',
         ]

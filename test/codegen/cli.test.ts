@@ -86,7 +86,7 @@ describe.skipIf(!hasHostGcc())('CLI export-c / golden on .htpw files', () => {
     expect(await quiet(() => goldenCommand.run([file, '--out', out, '--prefix', 'nc', '--cases', '2', '--pw-cache', 'none']))).toBe(0);
     const src = readFileSync(join(out, 'nc.c'), 'utf8');
     expect(src).not.toContain('nc_cache[');
-    expect(src).toContain('htpw_pw_row_s8(');
+    expect(src).toContain('htpw_pwconv1d_row_s8(');
     expect(readFileSync(join(out, 'nc_golden_test.c'), 'utf8')).toContain('nc_generated_row(');
     const r = runHost(out, 'nc', '-O2', false);
     expect(r.stdout).toContain(`${dep.layers.length} synthesized kernels`);

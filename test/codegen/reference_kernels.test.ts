@@ -24,7 +24,7 @@ describe.skipIf(!gcc)('--kernels reference: every layer byte-identical to the si
 
   it('a deployable and an IntModel with add ops on the host', () => {
     const a = prepare(dep, inputs, { kernels: 'reference' });
-    expect(exportC(dep, { kernels: 'reference' }).get('htpw.c')).toContain('ref_pw_s8(');
+    expect(exportC(dep, { kernels: 'reference' }).get('htpw.c')).toContain('ref_pwconv1d_s8(');
     const r = runHost(a.dir, a.prefix, '-O2');
     expect(r.stdout).toContain(`${dep.layers.length} synthesized kernels`);
     expect(r.status).toBe(0);

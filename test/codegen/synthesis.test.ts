@@ -22,13 +22,13 @@ const gcc = hasHostGcc();
 /** The values of every flash array of the generated source, by section name, as bytes. */
 function emittedSections(source: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
-  const re = /\/\* (\S+): (\d+) B[^*]*\*\/\nstatic const (int8_t|uint8_t|int32_t|htpw_add_params_t) \w+(?:\[\d+\])? [^=]*= \{([^;]*)\};/g;
+  const re = /\/\* (\S+): (\d+) B[^*]*\*\/\nstatic const (int8_t|uint8_t|int32_t|htpw_add_requant_t) \w+(?:\[\d+\])? [^=]*= \{([^;]*)\};/g;
   for (const m of source.matchAll(re)) {
     const nums = m[4].replace(/\(-2147483647 - 1\)/g, '-2147483648').replace(/[{}]/g, ' ').split(',').map((v) => v.trim()).filter(Boolean).map(Number);
     const bytes = new Uint8Array(Number(m[2]));
     const dv = new DataView(bytes.buffer);
     if (m[3] === 'int32_t') nums.forEach((v, i) => dv.setInt32(4 * i, v, true));
-    else if (m[3] === 'htpw_add_params_t') nums.forEach((v, i) => (i < 3 ? dv.setInt32(4 * i, v, true) : dv.setInt8(12 + i - 3, v)));
+    else if (m[3] === 'htpw_add_requant_t') nums.forEach((v, i) => (i < 3 ? dv.setInt32(4 * i, v, true) : dv.setInt8(12 + i - 3, v)));
     else nums.forEach((v, i) => dv.setUint8(i, v & 0xff));
     out.set(m[1], bytes);
   }

@@ -169,6 +169,17 @@ static inline int32_t htpw_syn_f4(const int32_t *R, int8_t *w, int32_t quads, in
 #define HTPW_SYN_SMLAD 0
 #define HTPW_SYN_VT_BYTES(cin) ((((cin) * HTPW_SYN_RANK) + 3) & ~3)
 #endif
+/* One column of vt as step d's int32 loop reads it: its element type, the elements from one column
+ * to the next, and the factor that makes its products 127 V (the DSP layout holds 127 V already). */
+#if HTPW_SYN_SMLAD
+typedef int16_t htpw_syn_vt_t;
+#define HTPW_SYN_VT_STRIDE HTPW_SYN_RPAD
+#define HTPW_SYN_VT_SCALE 1
+#else
+typedef int8_t htpw_syn_vt_t;
+#define HTPW_SYN_VT_STRIDE HTPW_SYN_RANK
+#define HTPW_SYN_VT_SCALE 127
+#endif
 /* Unroll the loops over r (a constant trip count; gcc only unrolls them when asked). */
 #if defined(__GNUC__) && !defined(__clang__)
 #define HTPW_SYN_UNROLL _Pragma("GCC unroll 8")
@@ -530,10 +541,11 @@ HTPW_SYN_FN int32_t htpw_syn_row(const htpw_syn_state_t *st, int32_t o, int8_t *
   /* d. R = P V[:, :cin] (|R| <= r * 2^qP * 127 < 2^24), m = max |R|. The C computes
    * n[i] = 127 sign(g) R[i] directly (|n| < 2^31; integer sums: the same values in any order),
    * what step f divides, so m = max |n| / 127 exactly. */
-#if HTPW_SYN_SMLAD
-  /* sign(g) P as int16 pairs when every |P| <= 32767 (|P| <= 2^qP: one value can be 2^15, or more
-   * for r <= 2): n[i] = SMLAD of the pairs with the column of 127 V; else the int32 loop */
   {
+    int32_t paired = 0; /* step d done on int16 pairs (DSP) */
+#if HTPW_SYN_SMLAD
+    /* sign(g) P as int16 pairs when every |P| <= 32767 (|P| <= 2^qP: one value can be 2^15, or
+     * more for r <= 2): n[i] = SMLAD of the pairs with the column of 127 V; else the int32 loop */
     int32_t fits = 1;
     for (b = 0; b < r; b++) fits &= pn[b] >= -32767 && pn[b] <= 32767;
     if (fits) {
@@ -561,36 +573,24 @@ HTPW_SYN_FN int32_t htpw_syn_row(const htpw_syn_state_t *st, int32_t o, int8_t *
         ab = (acc ^ (acc >> 31)) - (acc >> 31);
         m = ab > m ? ab : m;
       }
-    } else {
-      const int16_t *v = (const int16_t *)(const void *)st->vt;
-      for (b = 0; b < r; b++) pn[b] = g < 0 ? -pn[b] : pn[b];
+      paired = 1;
+    }
+#endif
+    if (!paired) { /* n[i] = sum_b (sign(g) HTPW_SYN_VT_SCALE P[b]) vt[i][b] in int32 */
+      const htpw_syn_vt_t *v = (const htpw_syn_vt_t *)(const void *)st->vt;
+      const int32_t k = g < 0 ? -HTPW_SYN_VT_SCALE : HTPW_SYN_VT_SCALE;
+      for (b = 0; b < r; b++) pn[b] *= k; /* |127 P| <= 127 * 2^17 */
       for (i = 0; i < cin; i++) {
         int32_t acc = 0, ab;
         HTPW_SYN_UNROLL
         for (b = 0; b < r; b++) acc += pn[b] * v[b];
-        v += HTPW_SYN_RPAD;
+        v += HTPW_SYN_VT_STRIDE;
         R[i] = acc;
         ab = acc < 0 ? -acc : acc;
         m = ab > m ? ab : m;
       }
     }
   }
-#else
-  {
-    const int8_t *v = st->vt;
-    const int32_t k127 = g < 0 ? -127 : 127;
-    for (b = 0; b < r; b++) pn[b] *= k127; /* |127 P| <= 127 * 2^17 */
-    for (i = 0; i < cin; i++) {
-      int32_t acc = 0, ab;
-      HTPW_SYN_UNROLL
-      for (b = 0; b < r; b++) acc += pn[b] * v[b];
-      v += r;
-      R[i] = acc;
-      ab = acc < 0 ? -acc : acc;
-      m = ab > m ? ab : m;
-    }
-  }
-#endif
   m /= 127; /* max |n| = 127 max |R| */
   /* e. A = |g| * m (< 2^47); A == 0: degenerate channel */
   A = (uint64_t)(uint32_t)(g < 0 ? -g : g) * (uint64_t)(uint32_t)m;
@@ -660,14 +660,14 @@ HTPW_SYN_FN int32_t htpw_synthesize_layer(const htpw_gen_layer_t *L, const htpw_
 }
 
 /* exportC's kernel convention (htpw_kernels.h), not part of the spec: the cache holds the folded
- * bias bias[o] + in_offset * sum_i w[o][i], from the row sums the synthesis wrote to sc->wsum.
+ * bias bias[o] + inputOffset * sum_i w[o][i], from the row sums the synthesis wrote to sc->wsum.
  * Returns -3 if a folded bias leaves int32 (exportC rejects such deployables, so a device never
  * sees it). */
 #define HTPW_SYN_FOLD_OVERFLOW (-3)
-HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int32_t cout, int32_t in_offset) {
+HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int32_t cout, int32_t inputOffset) {
   int32_t o;
   for (o = 0; o < cout; o++) {
-    const int64_t f = (int64_t)bias[o] + (int64_t)in_offset * wsum[o];
+    const int64_t f = (int64_t)bias[o] + (int64_t)inputOffset * wsum[o];
     if (f > INT32_MAX || f < INT32_MIN) return HTPW_SYN_FOLD_OVERFLOW;
     bias[o] = (int32_t)f;
   }
@@ -675,8 +675,8 @@ HTPW_SYN_FN int32_t htpw_fold_bias_sums(const int32_t *wsum, int32_t *bias, int3
 }
 
 /* The same fold for one channel (--pw-cache none: each row is folded right after its synthesis). */
-HTPW_SYN_FN int32_t htpw_fold_bias_one(int32_t *bias, int32_t wsum, int32_t in_offset) {
-  const int64_t f = (int64_t)*bias + (int64_t)in_offset * wsum;
+HTPW_SYN_FN int32_t htpw_fold_bias_one(int32_t *bias, int32_t wsum, int32_t inputOffset) {
+  const int64_t f = (int64_t)*bias + (int64_t)inputOffset * wsum;
   if (f > INT32_MAX || f < INT32_MIN) return HTPW_SYN_FOLD_OVERFLOW;
   *bias = (int32_t)f;
   return 0;
