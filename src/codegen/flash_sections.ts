@@ -1,13 +1,14 @@
 /**
  * The flash parameters of the generated C: one const array per section of
  * `serializeFlashSections(dep)` (src/hyper/deployable_io.ts), with exactly its bytes, in a
- * `.rodata.htpw.<symbol>` section. The names of the sections the C reads are spelled here, once
- * for the code generator; `FlashArrays.checkComplete` fails unless the arrays are exactly the
+ * `.rodata.htpw.<symbol>` section. The section names are spelled once, in
+ * src/hyper/flash_section_names.ts (shared with the file format); `FlashArrays.checkComplete` fails unless the arrays are exactly the
  * sections serializeFlashSections wrote, so the two cannot drift apart unnoticed.
  */
 
 import type { Deployable } from '../hyper/deployable.ts';
 import { serializeFlashSections } from '../hyper/deployable_io.ts';
+import { SECTION, type ParamField } from '../hyper/flash_section_names.ts';
 import { ADD_REQUANT_BYTES } from '../quant/storage.ts';
 import { arrayBody, commentText, int32Values, sanitizeIdentifier } from './c_text.ts';
 import { fail } from './c_checks.ts';
@@ -19,25 +20,7 @@ export interface FlashSymbol {
   bytes: number;
 }
 
-/** The parameter arrays of a weighted op (stored ops only) or of an IntLinear of the generator. */
-export type ParamField = 'weights' | 'bias' | 'mult' | 'shift';
-
-/** Section names (SYNTHESIS.md section 6). */
-export const SECTION = {
-  /** a stored weighted op's weights / bias / mult / shift */
-  op: (opName: string, field: ParamField) => `${opName}.${field}`,
-  /** an add op's 16-byte requantization */
-  addRequant: (opName: string) => `${opName}.requant`,
-  /** the IntLinear prefixes of generator instance g: trunk k, core, gain */
-  trunk: (g: number, k: number) => `gen${g}.trunk${k}`,
-  core: (g: number) => `gen${g}.core`,
-  gain: (g: number) => `gen${g}.gain`,
-  linear: (linearPrefix: string, field: ParamField) => `${linearPrefix}.${field}`,
-  /** the packed basis U or V of generator instance g */
-  basis: (g: number, which: 'U' | 'V') => `gen${g}.${which}`,
-  /** generated layer l's inputs: packed code, packed gains, int32 biasQ, 6-byte params */
-  layer: (l: number, field: 'code' | 'gains' | 'biasQ' | 'params') => `layer${l}.${field}`,
-} as const;
+export { SECTION, type ParamField };
 
 type ParamCType = 'int8_t' | 'uint8_t' | 'int32_t';
 

@@ -17,8 +17,9 @@
  * RAM:
  *   activationArena: peak of the planned activation buffers (planArena, src/quant/arena.ts)
  *   pwCache: with opts.pwCache 'all' (default) per generated layer cIn*cOut int8 + int32 bias +
- *     int32 multiplier + int8 shift; 'layer': the largest of those slots; 'none': one int8 row of
- *     the widest generated layer's input (cost.ts pwCacheBytes)
+ *     int32 multiplier + int8 shift, padded to a multiple of 4; 'layer': the largest of those slots;
+ *     'none': one int8 row of the widest generated layer's input, padded to 4 (cost.ts
+ *     cacheBytesOf / rowBytesOf / pwCacheBytes: exactly what the generated C allocates)
  *   synthesisScratch: the reference scratch of SYNTHESIS.md (cost.ts)
  *   int4Unpack: cIn*cOut (int8) per 4-bit stored op unpacked at load
  *   total = activationArena + pwCache + int4Unpack + synthesisScratch, or with

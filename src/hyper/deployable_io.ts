@@ -15,6 +15,7 @@ import { checkRead } from '../quant/int_model_io.ts';
 import type { ActivationTensor, AddOp, IntModel, IntOp } from '../quant/int_model.ts';
 import { deployableProblems } from './deployable_problems.ts';
 import type { Deployable } from './deployable.ts';
+import { SECTION } from './flash_section_names.ts';
 import { emptied, isGenerated } from './generated.ts';
 import { dispatch, isOpKind, isWeighted, weightCount, type OpKind, type OpOfKind, type WeightedOp } from '../quant/op_kinds.ts';
 import { ADD_REQUANT_BYTES } from '../quant/storage.ts';
@@ -43,10 +44,10 @@ function i8Bytes(a: ArrayLike<number>): Uint8Array {
 }
 
 function linearSections(put: (n: string, b: Uint8Array) => void, prefix: string, L: IntLinear): void {
-  put(`${prefix}.weights`, packSigned(L.weights, L.bits));
-  put(`${prefix}.bias`, i32Bytes(L.bias));
-  put(`${prefix}.mult`, i32Bytes(L.multiplier));
-  put(`${prefix}.shift`, i8Bytes(L.shift));
+  put(SECTION.linear(prefix, 'weights'), packSigned(L.weights, L.bits));
+  put(SECTION.linear(prefix, 'bias'), i32Bytes(L.bias));
+  put(SECTION.linear(prefix, 'mult'), i32Bytes(L.multiplier));
+  put(SECTION.linear(prefix, 'shift'), i8Bytes(L.shift));
 }
 
 type Put = (name: string, bytes: Uint8Array) => void;
@@ -77,22 +78,22 @@ function weightedFlash<O extends WeightedOp>(op: O): OpFlash<O> {
   return {
     write(put, bits) {
       if (isGenerated(op)) return;
-      put(`${op.name}.weights`, bits === 8 ? i8Bytes(op.weights) : packSigned(op.weights, bits));
-      put(`${op.name}.bias`, i32Bytes(op.bias));
-      put(`${op.name}.mult`, i32Bytes(op.requant.multiplier));
-      put(`${op.name}.shift`, i8Bytes(op.requant.shift));
+      put(SECTION.op(op.name, 'weights'), bits === 8 ? i8Bytes(op.weights) : packSigned(op.weights, bits));
+      put(SECTION.op(op.name, 'bias'), i32Bytes(op.bias));
+      put(SECTION.op(op.name, 'mult'), i32Bytes(op.requant.multiplier));
+      put(SECTION.op(op.name, 'shift'), i8Bytes(op.requant.shift));
     },
     read(r, bits) {
       if (isGenerated(op)) return emptied(op);
       const cOut = op.outChannels;
       const nW = weightCount(op);
-      const wb = r.section(`${op.name}.weights`, packedBytes(nW, bits));
+      const wb = r.section(SECTION.op(op.name, 'weights'), packedBytes(nW, bits));
       return {
         ...op,
         weights: bits === 8 ? i8(wb) : unpackSigned(wb, bits, nW),
-        bias: i32(r.section(`${op.name}.bias`, 4 * cOut)),
-        requant: { multiplier: i32(r.section(`${op.name}.mult`, 4 * cOut)), shift: Int32Array.from(i8(r.section(`${op.name}.shift`, cOut))) },
-        weightScales: r.host(`${op.name}.weightScales`, cOut),
+        bias: i32(r.section(SECTION.op(op.name, 'bias'), 4 * cOut)),
+        requant: { multiplier: i32(r.section(SECTION.op(op.name, 'mult'), 4 * cOut)), shift: Int32Array.from(i8(r.section(SECTION.op(op.name, 'shift'), cOut))) },
+        weightScales: r.host(SECTION.hostScales(op.name), cOut),
       };
     },
   };
@@ -117,10 +118,10 @@ const OP_FLASH = {
       const b = new Uint8Array(ADD_REQUANT_BYTES);
       b.set(i32Bytes([op.input1Multiplier, op.input2Multiplier, op.outputMultiplier]), 0);
       b.set(i8Bytes([op.leftShift, op.input1Shift, op.input2Shift, op.outputShift]), 12);
-      put(`${op.name}.requant`, b);
+      put(SECTION.addRequant(op.name), b);
     },
     read(r) {
-      const b = r.section(`${op.name}.requant`, ADD_REQUANT_BYTES);
+      const b = r.section(SECTION.addRequant(op.name), ADD_REQUANT_BYTES);
       const m = i32(b.subarray(0, 12));
       const s = i8(b.subarray(12, 16));
       return { ...op, input1Multiplier: m[0], input2Multiplier: m[1], outputMultiplier: m[2], leftShift: s[0], input1Shift: s[1], input2Shift: s[2], outputShift: s[3] };
@@ -139,21 +140,21 @@ export function serializeFlashSections(dep: Deployable): Map<string, Uint8Array>
   const gen = dep.generator;
   if (gen) {
     gen.instances.forEach((inst, g) => {
-      inst.trunk.forEach((t, k) => linearSections(put, `gen${g}.trunk${k}`, t));
-      linearSections(put, `gen${g}.core`, inst.core);
-      if (inst.gain) linearSections(put, `gen${g}.gain`, inst.gain);
-      put(`gen${g}.U`, packSigned(inst.U.values, inst.U.bits));
-      put(`gen${g}.V`, packSigned(inst.V.values, inst.V.bits));
+      inst.trunk.forEach((t, k) => linearSections(put, SECTION.trunk(g, k), t));
+      linearSections(put, SECTION.core(g), inst.core);
+      if (inst.gain) linearSections(put, SECTION.gain(g), inst.gain);
+      put(SECTION.basis(g, 'U'), packSigned(inst.U.values, inst.U.bits));
+      put(SECTION.basis(g, 'V'), packSigned(inst.V.values, inst.V.bits));
     });
     gen.layers.forEach((L, l) => {
-      put(`layer${l}.code`, packSigned(L.code.values, L.code.bits));
-      if (L.gains) put(`layer${l}.gains`, packSigned(L.gains.values, L.gains.bits));
+      put(SECTION.layer(l, 'code'), packSigned(L.code.values, L.code.bits));
+      if (L.gains) put(SECTION.layer(l, 'gains'), packSigned(L.gains.values, L.gains.bits));
       const li = dep.layers[l];
-      put(`layer${l}.biasQ`, i32Bytes(li.biasQ));
+      put(SECTION.layer(l, 'biasQ'), i32Bytes(li.biasQ));
       const p = new Uint8Array(6);
       p.set(i32Bytes([li.kMultiplier]), 0);
       p.set(i8Bytes([li.kExponent, li.biasExponent]), 4);
-      put(`layer${l}.params`, p);
+      put(SECTION.layer(l, 'params'), p);
     });
   }
   return s;
@@ -264,11 +265,11 @@ function fromContainer(c: { meta: Record<string, unknown>; blobs: Map<string, Bl
         const n = k.outFeatures;
         return {
           ...k,
-          weights: unpackSigned(section(`${prefix}.weights`, packedBytes(n * k.inFeatures, k.bits)), k.bits, n * k.inFeatures),
-          bias: i32(section(`${prefix}.bias`, 4 * n)),
-          multiplier: i32(section(`${prefix}.mult`, 4 * n)),
-          shift: Int32Array.from(i8(section(`${prefix}.shift`, n))),
-          weightScales: host(`${prefix}.weightScales`, n),
+          weights: unpackSigned(section(SECTION.linear(prefix, 'weights'), packedBytes(n * k.inFeatures, k.bits)), k.bits, n * k.inFeatures),
+          bias: i32(section(SECTION.linear(prefix, 'bias'), 4 * n)),
+          multiplier: i32(section(SECTION.linear(prefix, 'mult'), 4 * n)),
+          shift: Int32Array.from(i8(section(SECTION.linear(prefix, 'shift'), n))),
+          weightScales: host(SECTION.hostScales(prefix), n),
         };
       };
       const readTensor = (name: string, k: ReturnType<typeof tensorSkeleton>): StoredTensor => {
@@ -277,22 +278,22 @@ function fromContainer(c: { meta: Record<string, unknown>; blobs: Map<string, Bl
       };
       const instances: GeneratorInstance[] = gm.instances.map((i, g) => ({
         cMax: i.cMax,
-        trunk: i.trunk.map((t, k) => readLinear(`gen${g}.trunk${k}`, t)),
-        core: readLinear(`gen${g}.core`, i.core),
-        ...(i.gain ? { gain: readLinear(`gen${g}.gain`, i.gain) } : {}),
-        U: readTensor(`gen${g}.U`, i.U),
-        V: readTensor(`gen${g}.V`, i.V),
+        trunk: i.trunk.map((t, k) => readLinear(SECTION.trunk(g, k), t)),
+        core: readLinear(SECTION.core(g), i.core),
+        ...(i.gain ? { gain: readLinear(SECTION.gain(g), i.gain) } : {}),
+        U: readTensor(SECTION.basis(g, 'U'), i.U),
+        V: readTensor(SECTION.basis(g, 'V'), i.V),
       }));
       const sl: StoredLayer[] = gm.layers.map((L, l) => ({
         generator: L.generator, cIn: L.cIn, cOut: L.cOut,
-        code: readTensor(`layer${l}.code`, L.code),
-        ...(L.gains ? { gains: readTensor(`layer${l}.gains`, L.gains) } : {}),
+        code: readTensor(SECTION.layer(l, 'code'), L.code),
+        ...(L.gains ? { gains: readTensor(SECTION.layer(l, 'gains'), L.gains) } : {}),
       }));
       generator = { config: gm.config, codeScale: gm.codeScale, instances, layers: sl };
       sl.forEach((L, l) => {
-        const p = section(`layer${l}.params`, 6);
+        const p = section(SECTION.layer(l, 'params'), 6);
         const pi8 = i8(p.subarray(4, 6));
-        layers.push({ biasQ: i32(section(`layer${l}.biasQ`, 4 * L.cOut)), kMultiplier: i32(p.subarray(0, 4))[0], kExponent: pi8[0], biasExponent: pi8[1] });
+        layers.push({ biasQ: i32(section(SECTION.layer(l, 'biasQ'), 4 * L.cOut)), kMultiplier: i32(p.subarray(0, 4))[0], kExponent: pi8[0], biasExponent: pi8[1] });
       });
     }
     const dep: Deployable = { model, generator, layers, weightBits };
