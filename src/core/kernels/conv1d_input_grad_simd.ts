@@ -46,12 +46,10 @@
  * lanes (Cin = 1: 7 of 8); still faster than im2col there, and a stem's input gradient is not
  * computed at all (its input, the data, needs no gradient).
  */
+import { emitTileTaps, F32, MR, NR } from './conv_tile_simd.ts';
 import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../wasm/index.ts';
 import type { Conv1dDims } from './conv1d.ts';
 
-const MR = 4;
-const NR = 8;
-const F32 = 4;
 
 /**
  * conv1d_input_grad(panels, tiles, taps, run, tapBytes, rowBytes, gp, wp, dp, ldoBytes): for
@@ -84,25 +82,7 @@ function buildModule(): Record<string, WasmFunction> {
           outRow(r); f.mem('v128.load', 0).set(acc[r][0]);
           outRow(r); f.mem('v128.load', 16).set(acc[r][1]);
         }
-        f.get(wPanel).set(bPtr);
-        f.forRange(k, 0, taps, 1, () => {
-          // rows[r] = gTile + k * tapBytes + r * rowBytes; bEnd = bPtr + run * NR * 4
-          f.get(gTile).get(k).get(tapBytes).op('i32.mul').op('i32.add').set(rows[0]);
-          for (let r = 1; r < MR; r++) f.get(rows[r - 1]).get(rowBytes).op('i32.add').set(rows[r]);
-          f.get(bPtr).get(run).i32Const(NR * F32).op('i32.mul').op('i32.add').set(bEnd);
-          // acc[r][h] += splat(gOut row r, entry p) * w panel entry p, for p < run
-          f.loop((top) => {
-            f.get(bPtr).mem('v128.load', 0).set(b0);
-            f.get(bPtr).mem('v128.load', 16).set(b1);
-            for (let r = 0; r < MR; r++) {
-              f.get(rows[r]).mem('v128.load32_splat', 0).set(a);
-              f.get(acc[r][0]).get(a).get(b0).op('f32x4.mul').op('f32x4.add').set(acc[r][0]);
-              f.get(acc[r][1]).get(a).get(b1).op('f32x4.mul').op('f32x4.add').set(acc[r][1]);
-              f.get(rows[r]).i32Const(F32).op('i32.add').set(rows[r]);
-            }
-            f.get(bPtr).i32Const(NR * F32).op('i32.add').tee(bPtr).get(bEnd).op('i32.ne').brIf(top);
-          });
-        });
+        emitTileTaps(f, { k, taps, run, tapBytes, rowBytes, tile: gTile, wPanel, bPtr, bEnd, rows, a, b0, b1, acc });
         for (let r = 0; r < MR; r++) {
           outRow(r); f.get(acc[r][0]).mem('v128.store', 0);
           outRow(r); f.get(acc[r][1]).mem('v128.store', 16);

@@ -35,12 +35,10 @@
  * machine: 1.2x to 8x faster on every shape tried (stems with Cin 1 and stride 2-4, K 1-11,
  * Cin up to 512, dilation 2), so there is no shape dispatch; see the commit message.
  */
+import { emitTileTaps, F32, MR, NR } from './conv_tile_simd.ts';
 import { ArenaLayout, ModuleBuilder, sharedArena, type WasmFunction } from '../wasm/index.ts';
 import { conv1dForward, type Conv1dDims } from './conv1d.ts';
 
-const MR = 4;
-const NR = 8;
-const F32 = 4;
 
 /**
  * conv1d_sample(panels, tiles, taps, run, tapBytes, rowBytes, xp, wp, bp, op, ldoBytes): for
@@ -74,25 +72,7 @@ function buildModule(): Record<string, WasmFunction> {
           f.get(bPanel).mem('v128.load', 0).set(acc[r][0]);
           f.get(bPanel).mem('v128.load', 16).set(acc[r][1]);
         }
-        f.get(wPanel).set(bPtr);
-        f.forRange(k, 0, taps, 1, () => {
-          // rows[r] = xTile + k * tapBytes + r * rowBytes; bEnd = bPtr + run * NR * 4
-          f.get(xTile).get(k).get(tapBytes).op('i32.mul').op('i32.add').set(rows[0]);
-          for (let r = 1; r < MR; r++) f.get(rows[r - 1]).get(rowBytes).op('i32.add').set(rows[r]);
-          f.get(bPtr).get(run).i32Const(NR * F32).op('i32.mul').op('i32.add').set(bEnd);
-          // acc[r][h] += splat(x row r, entry p) * w panel entry p, for p < run
-          f.loop((top) => {
-            f.get(bPtr).mem('v128.load', 0).set(b0);
-            f.get(bPtr).mem('v128.load', 16).set(b1);
-            for (let r = 0; r < MR; r++) {
-              f.get(rows[r]).mem('v128.load32_splat', 0).set(a);
-              f.get(acc[r][0]).get(a).get(b0).op('f32x4.mul').op('f32x4.add').set(acc[r][0]);
-              f.get(acc[r][1]).get(a).get(b1).op('f32x4.mul').op('f32x4.add').set(acc[r][1]);
-              f.get(rows[r]).i32Const(F32).op('i32.add').set(rows[r]);
-            }
-            f.get(bPtr).i32Const(NR * F32).op('i32.add').tee(bPtr).get(bEnd).op('i32.ne').brIf(top);
-          });
-        });
+        emitTileTaps(f, { k, taps, run, tapBytes, rowBytes, tile: xTile, wPanel, bPtr, bEnd, rows, a, b0, b1, acc });
         for (let r = 0; r < MR; r++) {
           outRow(r); f.get(acc[r][0]).mem('v128.store', 0);
           outRow(r); f.get(acc[r][1]).mem('v128.store', 16);
