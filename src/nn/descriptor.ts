@@ -10,13 +10,14 @@
  *   conv1d   weight [Cout, K, Cin/groups], bias [Cout]
  *   dwconv1d weight [K, C], bias [C]
  *   pwconv1d weight [Cout, Cin], bias [Cout]   (generated: true when a weight provider is set)
- *   linear   weight [out, in], bias [out]
+ *   fully_connected weight [out, in], bias [out]   (the Linear layer)
  *   batchnorm gamma, beta, runningMean, runningVar [C], eps
- * Padding is resolved to [left, right] for the descriptor's input length.
+ * Padding is resolved to [left, right] for the descriptor's input length. Kinds that become integer
+ * ops carry the IntModel's op kind (src/quant/op_kinds.ts): one name per op from layer to C kernel.
  */
 export type LayerKind =
-  | 'conv1d' | 'dwconv1d' | 'pwconv1d' | 'linear' | 'batchnorm'
-  | 'relu' | 'relu6' | 'sigmoid' | 'maxpool1d' | 'avgpool1d' | 'globalavgpool1d'
+  | 'conv1d' | 'dwconv1d' | 'pwconv1d' | 'fully_connected' | 'batchnorm'
+  | 'relu' | 'relu6' | 'sigmoid' | 'maxpool1d' | 'avgpool1d' | 'global_avgpool'
   | 'dropout' | 'add' | 'mul';
 
 export interface LayerDescriptor {

@@ -234,7 +234,7 @@ export class Linear extends Module {
     if (input.shape.length !== 1 || input.shape[0] !== this.inFeatures) throw new ArgumentError(`Linear ${name}`, `input [${input.shape.join(', ')}], layer expects [${this.inFeatures}]`);
     const shape = [this.outFeatures];
     out.push({
-      kind: 'linear', name, inputs: [input.name], inShape: input.shape, outShape: shape,
+      kind: 'fully_connected', name, inputs: [input.name], inShape: input.shape, outShape: shape,
       params: { weight: childName(name, 'weight'), ...(this.bias ? { bias: childName(name, 'bias') } : {}) },
       paramShapes: { weight: [this.outFeatures, this.inFeatures], ...(this.bias ? { bias: [this.outFeatures] } : {}) },
     });
@@ -299,7 +299,7 @@ export class GlobalAvgPool1d extends Module {
   }
   trace(input: TraceValue, name: string, out: LayerDescriptor[]): TraceValue {
     const [, C] = seqShape('GlobalAvgPool1d', input);
-    return stateless('globalavgpool1d', name, input, [C], out);
+    return stateless('global_avgpool', name, input, [C], out);
   }
 }
 
@@ -394,7 +394,7 @@ export class SqueezeExcite extends Module {
 
   trace(input: TraceValue, name: string, out: LayerDescriptor[]): TraceValue {
     const [, C] = seqShape('SqueezeExcite', input);
-    let v = stateless('globalavgpool1d', childName(name, 'squeeze'), input, [C], out);
+    let v = stateless('global_avgpool', childName(name, 'squeeze'), input, [C], out);
     v = this.fc1.trace(v, childName(name, 'fc1'), out);
     v = stateless('relu', childName(name, 'relu'), v, v.shape, out);
     v = this.fc2.trace(v, childName(name, 'fc2'), out);

@@ -35,7 +35,7 @@ import type { Module } from '../nn/module.ts';
 import { ArgumentError } from '../util/errors.ts';
 
 export type FusedActivation = 'none' | 'relu' | 'relu6';
-export type WeightedKind = 'conv1d' | 'dwconv1d' | 'pwconv1d' | 'linear';
+export type WeightedKind = 'conv1d' | 'dwconv1d' | 'pwconv1d' | 'fully_connected';
 
 /** A model that describes itself as layer descriptors (SeparableCnn does). */
 export type DescribedModel = Module & { layers(): LayerDescriptor[] };
@@ -44,7 +44,7 @@ export type DescribedModel = Module & { layers(): LayerDescriptor[] };
  * the quantization point (tensor) it writes, `input` / `input2` the tensors it reads. */
 export type FusedStep =
   | { kind: 'weighted'; op: WeightedKind; name: string; out: string; input: string; layer: LayerDescriptor; bn: LayerDescriptor | null; act: FusedActivation }
-  | { kind: 'pool'; op: 'globalavgpool1d' | 'avgpool1d' | 'maxpool1d'; name: string; out: string; input: string; layer: LayerDescriptor }
+  | { kind: 'pool'; op: 'global_avgpool' | 'avgpool1d' | 'maxpool1d'; name: string; out: string; input: string; layer: LayerDescriptor }
   | { kind: 'add'; name: string; out: string; input: string; input2: string; layer: LayerDescriptor; act: FusedActivation };
 
 export interface FusedGraph {
@@ -62,7 +62,7 @@ export interface FusedGraph {
   shapes: Map<string, number[]>;
 }
 
-const WEIGHTED = new Set(['conv1d', 'dwconv1d', 'pwconv1d', 'linear']);
+const WEIGHTED = new Set(['conv1d', 'dwconv1d', 'pwconv1d', 'fully_connected']);
 
 /** The fused graph of a descriptor list (execution order). Throws on layers int8 cannot express. */
 export function fusedGraph(descs: LayerDescriptor[]): FusedGraph {
@@ -108,13 +108,13 @@ export function fusedGraph(descs: LayerDescriptor[]): FusedGraph {
     if (absorbed.has(d.name)) continue;
     if (WEIGHTED.has(d.kind)) {
       const input = tensorOf(d, 0);
-      const { bn, act, tail } = fuseAfter(d, d.kind !== 'linear');
+      const { bn, act, tail } = fuseAfter(d, d.kind !== 'fully_connected');
       steps.push({ kind: 'weighted', op: d.kind as WeightedKind, name: d.name, out: tail.name, input, layer: d, bn, act });
       points.push(tail.name);
       rangeSource.set(tail.name, tail.name);
       shapes.set(tail.name, [...d.outShape]);
       alias.set(tail.name, tail.name);
-    } else if (d.kind === 'globalavgpool1d' || d.kind === 'avgpool1d' || d.kind === 'maxpool1d') {
+    } else if (d.kind === 'global_avgpool' || d.kind === 'avgpool1d' || d.kind === 'maxpool1d') {
       const input = tensorOf(d, 0);
       steps.push({ kind: 'pool', op: d.kind, name: d.name, out: d.name, input, layer: d });
       points.push(d.name);
@@ -307,7 +307,7 @@ export function runFused(graph: FusedGraph, x: Tensor, hooks: FusedRunHooks): Te
       const xin = get(s.input);
       const d = s.layer;
       const o = { stride: d.stride ?? d.kernel!, padding: d.padding ?? ([0, 0] as [number, number]) };
-      y = s.op === 'globalavgpool1d' ? globalAvgPool1d(xin) : s.op === 'avgpool1d' ? avgPool1d(xin, d.kernel!, o) : maxPool1d(xin, d.kernel!, o);
+      y = s.op === 'global_avgpool' ? globalAvgPool1d(xin) : s.op === 'avgpool1d' ? avgPool1d(xin, d.kernel!, o) : maxPool1d(xin, d.kernel!, o);
     } else {
       y = act(add(get(s.input), get(s.input2)), s.act);
     }

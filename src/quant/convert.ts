@@ -93,7 +93,7 @@ export function convertToIntModel(model: DescribedModel, ranges: ActivationRange
     } else if (s.kind === 'pool') {
       const tout = addTensor(s.out, tin.scale, tin.zeroPoint);
       const io = { name: s.name, input: tin.id, output: tout.id, actMin: -128, actMax: 127 };
-      if (s.op === 'globalavgpool1d') ops.push({ ...io, kind: 'global_avgpool' });
+      if (s.op === 'global_avgpool') ops.push({ ...io, kind: 'global_avgpool' });
       else ops.push({ ...io, kind: s.op, poolSize: s.layer.kernel!, stride: s.layer.stride ?? s.layer.kernel!, padBefore: s.layer.padding?.[0] ?? 0, padAfter: s.layer.padding?.[1] ?? 0 });
     } else {
       const t2 = tensors[ids.get(s.input2)!];

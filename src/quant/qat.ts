@@ -105,7 +105,7 @@ export class QatModel extends Module {
     this.rangePoints = this.graph.points.filter((p) => this.graph.rangeSource.get(p) === p);
     this.rangeRow = new Map(this.rangePoints.map((p, i) => [p, i]));
     this.rangeBuf = this.registerBuffer('qatRanges', zeros([this.rangePoints.length, 3]));
-    for (const st of this.graph.steps) if (st.kind === 'pool' && st.op === 'globalavgpool1d') this.gapCount.set(st.out, st.layer.inShape[0]);
+    for (const st of this.graph.steps) if (st.kind === 'pool' && st.op === 'global_avgpool') this.gapCount.set(st.out, st.layer.inShape[0]);
     if (opts.ranges) this.setRanges(opts.ranges);
     // dropout: the fused graph skips it; apply the module at the tensor it reads
     this.dropoutAt = new Map();

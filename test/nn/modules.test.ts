@@ -154,8 +154,8 @@ describe('separable CNN family', () => {
     }
     expect(ds[0]).toMatchObject({ kind: 'conv1d', name: 'stem.conv', inShape: [128, 1], outShape: [64, 16], stride: 2, padding: [2, 3], params: { weight: 'stem.conv.weight' } });
     const blk = ds.filter((d) => d.name.startsWith('blocks.0.')).map((d) => d.kind);
-    expect(blk).toEqual(['dwconv1d', 'batchnorm', 'relu', 'pwconv1d', 'batchnorm', 'relu', 'globalavgpool1d', 'linear', 'relu', 'linear', 'sigmoid', 'mul']);
-    expect(ds.at(-1)).toMatchObject({ kind: 'linear', name: 'classifier', outShape: [5] });
+    expect(blk).toEqual(['dwconv1d', 'batchnorm', 'relu', 'pwconv1d', 'batchnorm', 'relu', 'global_avgpool', 'fully_connected', 'relu', 'fully_connected', 'sigmoid', 'mul']);
+    expect(ds.at(-1)).toMatchObject({ kind: 'fully_connected', name: 'classifier', outShape: [5] });
     expect(m.pointwiseLayers().map(([n]) => n)).toEqual(['blocks.0.pw', 'blocks.1.pw', 'blocks.2.pw', 'blocks.3.pw', 'blocks.4.pw']);
     // the real forward agrees with the traced output shape of each block
     const h = noGrad(() => m.eval().blocks.forward(m.stem.forward(randn([1, 128, 1], new Rng(2)))));

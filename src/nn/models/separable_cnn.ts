@@ -229,7 +229,7 @@ export class SeparableCnn extends Module {
     for (const d of this.layers()) {
       const outPositions = d.outShape.length === 2 ? d.outShape[0] : 1;
       const w = d.paramShapes.weight;
-      if (w && (d.kind === 'conv1d' || d.kind === 'dwconv1d' || d.kind === 'pwconv1d' || d.kind === 'linear')) m += outPositions * w.reduce((a, b) => a * b, 1);
+      if (w && (d.kind === 'conv1d' || d.kind === 'dwconv1d' || d.kind === 'pwconv1d' || d.kind === 'fully_connected')) m += outPositions * w.reduce((a, b) => a * b, 1);
     }
     return m;
   }
