@@ -139,7 +139,17 @@ export function readSweepConfig(path: string): SweepConfig {
 export function knobLabel(k: Partial<GeneratorKnobs>): string {
   const g = knobsOf({ knobs: k });
   const gen = Array.isArray(g.generated) ? `-pw${g.generated.join('.')}` : g.generated === 'all' ? '-allpw' : '';
-  return `dz${g.dz}-dh${g.dh}-r${g.rank}${g.sharing === 'per-layer' ? '-perlayer' : ''}${gen}${HEADS[g.head].idSuffix}${GAIN_MODES[g.gains].idSuffix}`;
+  return `dz${g.dz}-dh${g.dh}-r${g.rank}${g.sharing === 'per-layer' ? '-perlayer' : ''}${gen}${HEADS[g.head].idSuffix}${GAIN_MODES[g.gains].idSuffix}${bitsLabel(g)}`;
+}
+
+/** The storage bit widths in an id when they differ from the defaults: '-b8' when all five are 8,
+ * else '-bits' + code, trunk, head, basis, gain bits (e.g. '-bits66886'). */
+function bitsLabel(g: GeneratorKnobs): string {
+  const d = knobsOf({ knobs: {} });
+  const bits = [g.codeBits, g.trunkBits, g.headBits, g.basisBits, g.gainBits];
+  const defaults = [d.codeBits, d.trunkBits, d.headBits, d.basisBits, d.gainBits];
+  if (bits.every((b, i) => b === defaults[i])) return '';
+  return bits.every((b) => b === bits[0]) ? `-b${bits[0]}` : `-bits${bits.join('')}`;
 }
 
 /** The methods int8-large runs with (quantize.large: one or a list, each once). */

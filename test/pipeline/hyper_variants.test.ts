@@ -31,6 +31,8 @@ describe('variants of the large backbone', () => {
     expect(knobLabel({ dz: 4, dh: 12, rank: 3 })).toBe('dz4-dh12-r3');
     expect(knobLabel({ dz: 8, dh: 8, rank: 96, sharing: 'per-layer' })).toBe('dz8-dh8-r96-perlayer');
     expect(knobLabel({ generated: 'all', head: 'basis-coeff', gains: 'none' })).toBe('dz4-dh12-r3-allpw-coeff-gnone');
+    expect(knobLabel({ dz: 8, dh: 8, rank: 64, codeBits: 8, trunkBits: 8, headBits: 8, basisBits: 8, gainBits: 8 })).toBe('dz8-dh8-r64-b8');
+    expect(knobLabel({ dz: 8, dh: 8, rank: 64, headBits: 8, basisBits: 8 })).toBe('dz8-dh8-r64-bits66886');
     const jobs = sweepJobs({ ...config('x'), seeds: [0, 1, 2] });
     expect(jobs.length).toBe(3 * (1 + 1 + 3 + 1));
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
