@@ -82,6 +82,7 @@ export function checkGeneratorForC(dep: Deployable): void {
   gen.instances.forEach((inst, g) => {
     inst.trunk.forEach((t, k) => checkLinear(`gen${g}.trunk${k}`, t));
     checkLinear(`gen${g}.core`, inst.core);
+    if (inst.factorB) checkLinear(`gen${g}.factorB`, inst.factorB);
     if (inst.gain) checkLinear(`gen${g}.gain`, inst.gain);
   });
   dep.layers.forEach((li, l) => {

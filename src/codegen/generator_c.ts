@@ -64,16 +64,20 @@ export function generatorDescriptors(gen: StoredGenerator, prefix: string, flash
   gen.instances.forEach((inst, g) => {
     const trunk = inst.trunk.map((t, k) => linearDescriptor(flash, SECTION.trunk(g, k), t));
     const core = linearDescriptor(flash, SECTION.core(g), inst.core);
+    const factorB = inst.factorB ? linearDescriptor(flash, SECTION.factorB(g), inst.factorB) : null;
     const gain = inst.gain ? linearDescriptor(flash, SECTION.gain(g), inst.gain) : null;
-    const u = flash.param(SECTION.basis(g, 'U'), 'uint8_t');
-    const v = flash.param(SECTION.basis(g, 'V'), 'uint8_t');
+    // 'factor-heads' stores no bases: A, B come from the heads, in [-127, 127] = the range of 8-bit bases
+    const u = inst.U ? flash.param(SECTION.basis(g, 'U'), 'uint8_t') : '0';
+    const v = inst.V ? flash.param(SECTION.basis(g, 'V'), 'uint8_t') : '0';
+    const basisBits = inst.U?.bits ?? 8;
     const G = `${prefix}_gen${g}`;
     out.push(
       `/* generator instance ${g}: trunk ${cfg.dz} -> ${cfg.dh} x ${cfg.trunkDepth}, head ${cfg.head}, rank ${cfg.rank}, gains ${cfg.gains}, C_max ${inst.cMax} */`,
       `static const htpw_linear_t ${G}_trunk[${trunk.length}] = {\n${trunk.map((t) => `  ${t},`).join('\n')}\n};`,
       `static const htpw_linear_t ${G}_core = ${core};`,
+      ...(factorB ? [`static const htpw_linear_t ${G}_factor_b = ${factorB};`] : []),
       ...(gain ? [`static const htpw_linear_t ${G}_gain = ${gain};`] : []),
-      `static const htpw_generator_t ${G} = { ${G}_trunk, ${inst.trunk.length}, &${G}_core, ${gain ? `&${G}_gain` : '0'}, ${u}, ${v}, ${inst.U.bits}, ${inst.cMax}, ${cfg.rank}, ${pBits(cfg.rank)}, ${HEADS[cfg.head].cName}, ${GAIN_MODES[cfg.gains].cName}, ${cfg.codeBits}, ${cfg.gainBits}, ${cfg.dz}, ${cfg.dh} };`,
+      `static const htpw_generator_t ${G} = { ${G}_trunk, ${inst.trunk.length}, &${G}_core, ${gain ? `&${G}_gain` : '0'}, ${factorB ? `&${G}_factor_b` : '0'}, ${u}, ${v}, ${basisBits}, ${inst.cMax}, ${cfg.rank}, ${pBits(cfg.rank)}, ${HEADS[cfg.head].cName}, ${GAIN_MODES[cfg.gains].cName}, ${cfg.codeBits}, ${cfg.gainBits}, ${cfg.dz}, ${cfg.dh} };`,
     );
   });
   const layerRows = gen.layers.map((L, l) => {

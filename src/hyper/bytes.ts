@@ -119,8 +119,10 @@ export function accountBytes(input: Deployable | IntModel, opts: AccountOptions 
     for (const inst of gen.instances) {
       for (const t of inst.trunk) f.generatorTrunk += linearBytes(t);
       f.generatorHeads += linearBytes(inst.core);
+      if (inst.factorB) f.generatorHeads += linearBytes(inst.factorB);
       if (inst.gain) f.generatorHeads += linearBytes(inst.gain);
-      f.bases += packedBytes(inst.U.values.length, inst.U.bits) + packedBytes(inst.V.values.length, inst.V.bits);
+      if (inst.U) f.bases += packedBytes(inst.U.values.length, inst.U.bits);
+      if (inst.V) f.bases += packedBytes(inst.V.values.length, inst.V.bits);
     }
     for (const L of gen.layers) {
       f.codes += packedBytes(L.code.values.length, L.code.bits);

@@ -7,10 +7,14 @@
  *   head 'shared-basis':  S_l = H_S h_l + b_S, an r x r core
  *   head 'basis-coeff':   c_l = H_S h_l + b_S, r coefficients over r shared rank-1 factors
  *                         (S_l = diag(c_l))
+ *   head 'factor-heads':  A_l = reshape(H_A h_l + b_A) [C_out x r] (first C_out*r of C_max*r rows),
+ *                         B_l = reshape(H_B h_l + b_B) [r x C_in] (first C_in columns of r x C_max);
+ *                         W_l = diag(g_l) A_l B_l, no stored U, V (the paper's head design)
  *   gains 'stored':    per-layer g_l [C_out] stored at gainBits
  *         'generated': g_l = H_G h_l + b_G (first C_out rows of a C_max-row head)
  *         'none':      g_l = 1
- *   W_l = diag(g_l) U[:C_out, :] S_l V[:, :C_in]     (U: C_max x r, V: r x C_max, stored once)
+ *   W_l = diag(g_l) U[:C_out, :] S_l V[:, :C_in]     (U: C_max x r, V: r x C_max, stored once;
+ *                                                      factor-heads: U = A, V = B, S = I)
  * The integer synthesis of W_l is specified in SYNTHESIS.md.
  */
 
@@ -168,7 +172,13 @@ export function instanceCMax(config: GeneratorConfig, g: number): number {
   return Math.max(s.cIn, s.cOut);
 }
 
-/** Outputs of the core head: r*r ('shared-basis') or r ('basis-coeff'). */
-export function coreOutputs(config: GeneratorKnobs): number {
-  return HEADS[config.head].coreOutputs(config.rank);
+/** Outputs of the core head of an instance of basis height cMax: r*r ('shared-basis'), r
+ * ('basis-coeff') or cMax*r ('factor-heads', A). */
+export function coreOutputs(config: GeneratorKnobs, cMax: number): number {
+  return HEADS[config.head].coreOutputs(config.rank, cMax);
+}
+
+/** Outputs of the factor head H_B ('factor-heads' only; 0 otherwise): r*cMax. */
+export function factorOutputs(config: GeneratorKnobs, cMax: number): number {
+  return HEADS[config.head].factorHeads ? config.rank * cMax : 0;
 }

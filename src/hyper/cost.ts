@@ -9,7 +9,8 @@ export interface LayerSynthesisCost {
   layer: number;
   cIn: number;
   cOut: number;
-  /** trunk + core head (+ gain head rows used) + P (cOut r^2) + R (cOut cIn r) */
+  /** trunk + core head (factor-heads: its cOut*r rows used and the factor head's r*cIn) (+ gain
+   * head rows used) + P (cOut r^2) + R (cOut cIn r) */
   macs: number;
   /** integer divisions of step f (one per weight) */
   divisions: number;
@@ -75,7 +76,8 @@ export function synthesisCost(gen: StoredGenerator): SynthesisCost {
     const inst = gen.instances[L.generator];
     let macs = 0;
     for (const t of inst.trunk) macs += t.inFeatures * t.outFeatures;
-    macs += inst.core.inFeatures * inst.core.outFeatures;
+    if (inst.factorB) macs += inst.core.inFeatures * L.cOut * r + inst.factorB.inFeatures * r * L.cIn;
+    else macs += inst.core.inFeatures * inst.core.outFeatures;
     if (inst.gain) macs += inst.gain.inFeatures * L.cOut;
     macs += L.cOut * r * r + L.cOut * L.cIn * r;
     return { layer: l, cIn: L.cIn, cOut: L.cOut, macs, divisions: L.cOut * L.cIn, cacheBytes: cacheBytesOf(L.cIn, L.cOut) };

@@ -142,9 +142,10 @@ export function serializeFlashSections(dep: Deployable): Map<string, Uint8Array>
     gen.instances.forEach((inst, g) => {
       inst.trunk.forEach((t, k) => linearSections(put, SECTION.trunk(g, k), t));
       linearSections(put, SECTION.core(g), inst.core);
+      if (inst.factorB) linearSections(put, SECTION.factorB(g), inst.factorB);
       if (inst.gain) linearSections(put, SECTION.gain(g), inst.gain);
-      put(SECTION.basis(g, 'U'), packSigned(inst.U.values, inst.U.bits));
-      put(SECTION.basis(g, 'V'), packSigned(inst.V.values, inst.V.bits));
+      if (inst.U) put(SECTION.basis(g, 'U'), packSigned(inst.U.values, inst.U.bits));
+      if (inst.V) put(SECTION.basis(g, 'V'), packSigned(inst.V.values, inst.V.bits));
     });
     gen.layers.forEach((L, l) => {
       put(SECTION.layer(l, 'code'), packSigned(L.code.values, L.code.bits));
@@ -199,6 +200,7 @@ function deployableParts(dep: Deployable): { meta: Record<string, unknown>; blob
     gen.instances.forEach((inst, g) => {
       inst.trunk.forEach((t, k) => blobs.set(`host:gen${g}.trunk${k}.weightScales`, t.weightScales));
       blobs.set(`host:gen${g}.core.weightScales`, inst.core.weightScales);
+      if (inst.factorB) blobs.set(`host:${SECTION.hostScales(SECTION.factorB(g))}`, inst.factorB.weightScales);
       if (inst.gain) blobs.set(`host:gen${g}.gain.weightScales`, inst.gain.weightScales);
     });
   }
@@ -210,7 +212,7 @@ function deployableParts(dep: Deployable): { meta: Record<string, unknown>; blob
       ? {
           config: gen.config,
           codeScale: gen.codeScale,
-          instances: gen.instances.map((i) => ({ cMax: i.cMax, trunk: i.trunk.map(linearSkeleton), core: linearSkeleton(i.core), gain: i.gain ? linearSkeleton(i.gain) : null, U: tensorSkeleton(i.U), V: tensorSkeleton(i.V) })),
+          instances: gen.instances.map((i) => ({ cMax: i.cMax, trunk: i.trunk.map(linearSkeleton), core: linearSkeleton(i.core), ...(i.factorB ? { factorB: linearSkeleton(i.factorB) } : {}), gain: i.gain ? linearSkeleton(i.gain) : null, U: i.U ? tensorSkeleton(i.U) : null, V: i.V ? tensorSkeleton(i.V) : null })),
           layers: gen.layers.map((L) => ({ generator: L.generator, cIn: L.cIn, cOut: L.cOut, code: tensorSkeleton(L.code), gains: L.gains ? tensorSkeleton(L.gains) : null })),
         }
       : null,
@@ -257,7 +259,7 @@ function fromContainer(c: { meta: Record<string, unknown>; blobs: Map<string, Bl
     const layers: LayerSynthesisInputs[] = [];
     const gm = meta.generator as null | {
       config: GeneratorConfig; codeScale: number;
-      instances: { cMax: number; trunk: ReturnType<typeof linearSkeleton>[]; core: ReturnType<typeof linearSkeleton>; gain: ReturnType<typeof linearSkeleton> | null; U: ReturnType<typeof tensorSkeleton>; V: ReturnType<typeof tensorSkeleton> }[];
+      instances: { cMax: number; trunk: ReturnType<typeof linearSkeleton>[]; core: ReturnType<typeof linearSkeleton>; factorB?: ReturnType<typeof linearSkeleton>; gain: ReturnType<typeof linearSkeleton> | null; U: ReturnType<typeof tensorSkeleton> | null; V: ReturnType<typeof tensorSkeleton> | null }[];
       layers: { generator: number; cIn: number; cOut: number; code: ReturnType<typeof tensorSkeleton>; gains: ReturnType<typeof tensorSkeleton> | null }[];
     };
     if (gm) {
@@ -280,9 +282,10 @@ function fromContainer(c: { meta: Record<string, unknown>; blobs: Map<string, Bl
         cMax: i.cMax,
         trunk: i.trunk.map((t, k) => readLinear(SECTION.trunk(g, k), t)),
         core: readLinear(SECTION.core(g), i.core),
+        ...(i.factorB ? { factorB: readLinear(SECTION.factorB(g), i.factorB) } : {}),
         ...(i.gain ? { gain: readLinear(SECTION.gain(g), i.gain) } : {}),
-        U: readTensor(SECTION.basis(g, 'U'), i.U),
-        V: readTensor(SECTION.basis(g, 'V'), i.V),
+        ...(i.U ? { U: readTensor(SECTION.basis(g, 'U'), i.U) } : {}),
+        ...(i.V ? { V: readTensor(SECTION.basis(g, 'V'), i.V) } : {}),
       }));
       const sl: StoredLayer[] = gm.layers.map((L, l) => ({
         generator: L.generator, cIn: L.cIn, cOut: L.cOut,

@@ -7,8 +7,8 @@
  */
 
 import { intModelProblems } from '../quant/validate.ts';
-import { GAIN_MODES } from './heads.ts';
-import { coreOutputs, generatorCount, instanceCMax, knobProblems } from './config.ts';
+import { GAIN_MODES, HEADS } from './heads.ts';
+import { coreOutputs, factorOutputs, generatorCount, instanceCMax, knobProblems } from './config.ts';
 import type { Deployable } from './deployable.ts';
 import { isGenerated } from './generated.ts';
 import { BIAS_LIMIT, HEAD_MAX, HIDDEN_MAX, type IntLinear, type StoredTensor } from './stored.ts';
@@ -76,10 +76,15 @@ export function deployableProblems(dep: Deployable): string[] {
     if (inst.cMax !== cMax) p.push(`${w}: cMax ${inst.cMax}, expected ${cMax}`);
     if (inst.trunk.length !== c.trunkDepth) p.push(`${w}: ${inst.trunk.length} trunk layers, expected ${c.trunkDepth}`);
     inst.trunk.forEach((L, k) => p.push(...linearProblems(`${w} trunk ${k}`, L, k === 0 ? c.dz : c.dh, c.dh, HIDDEN_MAX)));
-    p.push(...linearProblems(`${w} core`, inst.core, c.dh, coreOutputs(c), HEAD_MAX));
+    const head = HEADS[c.head];
+    p.push(...linearProblems(`${w} core`, inst.core, c.dh, coreOutputs(c, cMax), head.headMax));
+    if (head.factorHeads !== (inst.factorB !== undefined)) p.push(`${w}: factor head ${inst.factorB ? 'present' : 'missing'} with head '${c.head}'`);
+    if (inst.factorB) p.push(...linearProblems(`${w} factorB`, inst.factorB, c.dh, factorOutputs(c, cMax), head.headMax));
     if (GAIN_MODES[c.gains].gainHead !== (inst.gain !== undefined)) p.push(`${w}: gain head ${inst.gain ? 'present' : 'missing'} with gains '${c.gains}'`);
     if (inst.gain) p.push(...linearProblems(`${w} gain`, inst.gain, c.dh, cMax, HEAD_MAX));
-    p.push(...tensorProblems(`${w} U`, inst.U, [cMax, c.rank], c.basisBits), ...tensorProblems(`${w} V`, inst.V, [c.rank, cMax], c.basisBits));
+    if (head.storedBases !== (inst.U !== undefined && inst.V !== undefined)) p.push(`${w}: bases U, V ${inst.U ? 'present' : 'missing'} with head '${c.head}'`);
+    if (inst.U) p.push(...tensorProblems(`${w} U`, inst.U, [cMax, c.rank], c.basisBits));
+    if (inst.V) p.push(...tensorProblems(`${w} V`, inst.V, [c.rank, cMax], c.basisBits));
   });
   gen.layers.forEach((L, l) => {
     const w = `generated layer ${l}`;

@@ -13,8 +13,12 @@
  * Stored gains with the BN scale s folded in (compress.ts folds gamma / sigma into the gains):
  *   g_fq = Q_gainBits(g * s) / s   (so that BN(s) after the PW reproduces the device's gain)
  *
+ * Factor heads ('factor-heads'): outputs y with the calibrated output scale s (fround(max|y| / 127)):
+ *   y_fq = clamp(round_half_away(y / s), +-127) * s
+ *
  * Not modelled (bounded in SYNTHESIS.md, section 5): the int32 MLP biases, the int16 trunk and
- * 24-bit head activations and the 2^-qP renormalization of step c.
+ * 24-bit head activations, the factor heads' integer requantization (round half up of the integer
+ * accumulator instead of the float output) and the 2^-qP renormalization of step c.
  */
 
 import { result } from '../core/autograd.ts';
@@ -58,6 +62,17 @@ export function fakeQuantTensor(x: Tensor, bits: number): Tensor {
     quantRange(v, out, 0, v.length, bits, false);
     return out;
   });
+}
+
+/** The output scale of an MLP head whose calibrated max |output| is m and whose clamp is qmax
+ * (stored.ts quantizeLinear): fround(m / qmax), 1 when m = 0. */
+export function outputScale(m: number, qmax: number): number {
+  return m === 0 ? 1 : Math.fround(m / qmax);
+}
+
+/** Outputs quantized with a given scale: clamp(round_half_away(x / s), +-qmax) * s (STE). */
+export function fakeQuantScaled(x: Tensor, scale: number, qmax: number): Tensor {
+  return ste('fq_scaled', x, (v) => Float32Array.from(v, (y) => Math.max(-qmax, Math.min(qmax, roundHalfAway(y / scale))) * scale));
 }
 
 /** Per-row symmetric fake quantization of a [rows, cols] weight at `bits` (MLP layers; STE). */

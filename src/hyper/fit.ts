@@ -22,6 +22,17 @@
  *      independent (L <= dh + 1); the gain head likewise to g_l (zero-padded to C_max).
  * A W that is exactly representable is reproduced to float precision (test/hyper/fit.test.ts);
  * the basis-coeff head is a CP decomposition, where alternating least squares converges slowly.
+ *
+ * Head 'factor-heads' (W_l = diag(g_l) A_l B_l, nothing shared but the trunk and heads), per layer:
+ *   1. the rank-r truncated SVD W_l ~ (W_l V_r) V_r^T (V_r = top-r eigenvectors of W_l^T W_l):
+ *      B_l = V_r^T / max|V_r|, A_l = W_l V_r max|V_r| (max|B_l| = 1);
+ *   2. gains 'stored' / 'generated': g_l[o] = max_a |A_l[o, a]|, row o of A_l divided by it (every
+ *      row of A_l then has max 1: the 8-bit factor outputs share one scale across layers);
+ *      gains 'none': A_l and B_l rescaled to equal max |.|;
+ *   3. H_A and H_B regressed to vec(A_l), vec(B_l) (zero-padded to C_max*r, r*C_max) exactly as
+ *      the core head above (and the gain head to g_l).
+ * The fit of each layer is then the optimal rank-r one (the low-rank baseline's), up to the
+ * heads' regression when L > dh + 1.
  */
 
 import { noGrad, type Tensor } from '../core/index.ts';
@@ -29,6 +40,7 @@ import { ArgumentError } from '../util/errors.ts';
 import { generatorOf, generatorCount, type GeneratorConfig } from './config.ts';
 import type { FloatGenerator, GeneratorInstanceModule } from './generator_float.ts';
 import type { HyperModel, LowRankModel } from './hyper_model.ts';
+import { HEADS } from './heads.ts';
 import { cholesky, choleskySolve, gemm, solveSpd, symmetricEigen } from './linalg.ts';
 
 export interface FitOptions {
@@ -69,7 +81,8 @@ export function fitGenerator(gen: FloatGenerator, targets: ArrayLike<number>[], 
   orthogonalCodes(gen);
   for (let g = 0; g < generatorCount(cfg); g++) {
     const served = cfg.layers.map((_, l) => l).filter((l) => generatorOf(cfg, l) === g);
-    fitInstance(gen, g, served, targets, opts);
+    if (HEADS[cfg.head].factorHeads) fitFactorInstance(gen, g, served, targets, opts);
+    else fitInstance(gen, g, served, targets, opts);
   }
   const report = noGrad(() => ({
     relError: cfg.layers.map((_, l) => relError(targets[l], gen.weightFor(l, { fakeQuant: false }).values())),
@@ -191,8 +204,8 @@ function fitInstance(gen: FloatGenerator, g: number, served: number[], targets: 
   }
 
   // 4. write bases and gains, regress the heads
-  setTensor(inst.U, U);
-  setTensor(inst.V, V);
+  setTensor(inst.U!, U);
+  setTensor(inst.V!, V);
   if (cfg.gains === 'stored') for (const L of layers) setTensor(gen.gains[L.l], L.g);
   const H = layers.map((L) => trunkOutput(gen, inst, L.l));
   const coreTargets = layers.map((L) => (cfg.head === 'shared-basis' ? L.S : Float64Array.from({ length: r }, (_, k) => L.S[k * r + k])));
@@ -205,6 +218,51 @@ function fitInstance(gen: FloatGenerator, g: number, served: number[], targets: 
     });
     regressHead(inst.gain!.weight, inst.gain!.bias!, H, gainTargets, cfg.dh, opts.headRidge ?? 1e-9);
   }
+}
+
+/** 'factor-heads': per-layer truncated SVD, gains, then the heads regressed (file comment). */
+function fitFactorInstance(gen: FloatGenerator, g: number, served: number[], targets: ArrayLike<number>[], opts: FitOptions): void {
+  const cfg = gen.config;
+  const inst = gen.instances[g];
+  const r = cfg.rank;
+  const n = inst.cMax;
+  const fits = served.map((l) => {
+    const { cIn, cOut } = cfg.layers[l];
+    const W = Float64Array.from(targets[l]);
+    const Vr = topEigenvectors(gemm(W, W, cIn, cOut, cIn, true, false), cIn, r); // [cIn, r]
+    const bmax = maxAbs(Vr) || 1;
+    const A = gemm(W, Vr, cOut, cIn, r).map((v) => v * bmax); // [cOut, r]
+    const B = new Float64Array(r * cIn);
+    for (let i = 0; i < cIn; i++) for (let b = 0; b < r; b++) B[b * cIn + i] = Vr[i * r + b] / bmax;
+    const gains = new Float64Array(cOut).fill(1);
+    if (cfg.gains !== 'none') {
+      for (let o = 0; o < cOut; o++) {
+        let m = 0;
+        for (let a = 0; a < r; a++) m = Math.max(m, Math.abs(A[o * r + a]));
+        if (m === 0) continue;
+        gains[o] = m;
+        for (let a = 0; a < r; a++) A[o * r + a] /= m;
+      }
+    } else {
+      const s = Math.sqrt(maxAbs(A)) || 1; // max|A| = max|B| = sqrt(max|A|)
+      for (let k = 0; k < A.length; k++) A[k] /= s;
+      for (let k = 0; k < B.length; k++) B[k] *= s;
+    }
+    return { l, cIn, cOut, A, B, gains };
+  });
+  const H = fits.map((F) => trunkOutput(gen, inst, F.l));
+  const ridge = opts.headRidge ?? 1e-9;
+  const padded = (len: number, fill: (t: Float64Array, F: (typeof fits)[number]) => void) => fits.map((F) => {
+    const t = new Float64Array(len);
+    fill(t, F);
+    return t;
+  });
+  regressHead(inst.core.weight, inst.core.bias!, H, padded(n * r, (t, F) => t.set(F.A)), cfg.dh, ridge);
+  regressHead(inst.factorB!.weight, inst.factorB!.bias!, H, padded(r * n, (t, F) => {
+    for (let b = 0; b < r; b++) for (let i = 0; i < F.cIn; i++) t[b * n + i] = F.B[b * F.cIn + i];
+  }), cfg.dh, ridge);
+  if (cfg.gains === 'stored') for (const F of fits) setTensor(gen.gains[F.l], F.gains);
+  if (cfg.gains === 'generated') regressHead(inst.gain!.weight, inst.gain!.bias!, H, padded(n, (t, F) => t.set(F.gains)), cfg.dh, ridge);
 }
 
 /** The r leading eigenvectors of a symmetric n x n matrix as columns [n, r]; beyond n (r > n), tiny fixed columns. */

@@ -12,9 +12,11 @@ export const SECTION = {
   op: (opName: string, field: ParamField) => `${opName}.${field}`,
   /** an add op's 16-byte requantization */
   addRequant: (opName: string) => `${opName}.requant`,
-  /** the IntLinear prefixes of generator instance g: trunk k, core, gain */
+  /** the IntLinear prefixes of generator instance g: trunk k, core, factorB, gain */
   trunk: (g: number, k: number) => `gen${g}.trunk${k}`,
   core: (g: number) => `gen${g}.core`,
+  /** the factor head H_B ('factor-heads': the core head is H_A) */
+  factorB: (g: number) => `gen${g}.factorB`,
   gain: (g: number) => `gen${g}.gain`,
   linear: (linearPrefix: string, field: ParamField) => `${linearPrefix}.${field}`,
   /** the packed basis U or V of generator instance g */

@@ -5,20 +5,26 @@
  *   codes      Z [nLayers, dz]                       ('codes'; row l is z_l)
  *   instance g ('inst<g>'; one, or one per layer when sharing = 'per-layer'):
  *     trunk    Linear dz -> dh -> ... -> dh, ReLU     ('trunk<t>.weight' [dh, in], '.bias')
- *     core     Linear dh -> r*r ('shared-basis', S row-major) or r ('basis-coeff', S = diag)
+ *     core     Linear dh -> r*r ('shared-basis', S row-major), r ('basis-coeff', S = diag) or
+ *              C_max*r ('factor-heads': A [C_max, r], row-major)
+ *     factorB  Linear dh -> r*C_max ('factor-heads' only: B [r, C_max], row-major)
  *     gain     Linear dh -> C_max (gains 'generated' only)
- *     U [C_max, r], V [r, C_max]                    (shared bases; layers slice them)
+ *     U [C_max, r], V [r, C_max]                    (shared bases; layers slice them; not with 'factor-heads')
  *   gains      g_l [C_out] per layer ('gains<l>'; gains 'stored' only)
  *
  *   W_l = diag(g_l) U[:C_out] S_l V[:, :C_in]          [C_out, C_in]
+ *   W_l = diag(g_l) A[:C_out] B[:, :C_in]              ('factor-heads')
  *
  * `weightFor(l)` builds W_l with the autodiff graph reaching codes, trunk, heads, bases and gains.
  * With `{ fakeQuant: true }` every stored tensor is fake-quantized at its storage bit width and
- * W_l per output channel as synthesis does (fake_quant_generated.ts), with STE gradients.
+ * W_l per output channel as synthesis does (fake_quant_generated.ts), with STE gradients; the
+ * factor heads' outputs are fake-quantized to [-127, 127] with the output scale quantizeGenerator
+ * calibrates (max |output| over the instance's layers / 127).
  *
  * Initialization (seeded): He-normal trunk (bias 0.1 keeps ReLUs alive), core head near the
- * identity core (small weights, bias I or 1), U, V ~ N(0, 1), codes ~ N(0, 1); then gains
- * ('stored': per layer, 'generated': the gain head's bias; 'none': V is rescaled) are set so that
+ * identity core (small weights, bias I or 1), U, V ~ N(0, 1), codes ~ N(0, 1) (factor-heads: both
+ * heads std 1 / sqrt(dh), bias 0); then gains ('stored': per layer, 'generated': the gain head's
+ * bias; 'none': V, or the factor head B, is rescaled) are set so that
  * W_l starts with the Kaiming std sqrt(2 / C_in) of a plain pointwise layer.
  */
 
@@ -27,17 +33,21 @@ import { Linear } from '../nn/layers.ts';
 import { Module } from '../nn/module.ts';
 import type { LayerDescriptor, TraceValue } from '../nn/descriptor.ts';
 import { ArgumentError } from '../util/errors.ts';
-import { checkConfig, coreOutputs, generatorCount, generatorOf, instanceCMax, type GeneratorConfig } from './config.ts';
-import { fakeQuantGains, fakeQuantKernel, fakeQuantRows, fakeQuantTensor } from './fake_quant_generated.ts';
+import { checkConfig, coreOutputs, factorOutputs, generatorCount, generatorOf, instanceCMax, type GeneratorConfig } from './config.ts';
+import { fakeQuantGains, fakeQuantKernel, fakeQuantRows, fakeQuantScaled, fakeQuantTensor, outputScale } from './fake_quant_generated.ts';
+import { FACTOR_MAX, HEADS } from './heads.ts';
 import type { FloatGeneratorInstance, FloatGeneratorParams } from './stored.ts';
 
 /** One generator instance: trunk, heads and bases. */
 export class GeneratorInstanceModule extends Module {
   readonly trunk: Linear[] = [];
   readonly core: Linear;
+  /** H_B, 'factor-heads' only */
+  readonly factorB: Linear | null;
   readonly gain: Linear | null;
-  readonly U: Tensor;
-  readonly V: Tensor;
+  /** null with 'factor-heads' */
+  readonly U: Tensor | null;
+  readonly V: Tensor | null;
 
   constructor(readonly config: GeneratorConfig, readonly cMax: number, rng: Rng) {
     super();
@@ -48,12 +58,14 @@ export class GeneratorInstanceModule extends Module {
       lin.bias!.data.fill(0.1);
       this.trunk.push(lin);
     }
-    this.core = this.registerModule('core', new Linear(dh, coreOutputs(config), rng, { std: 0.5 / Math.sqrt(dh) }));
+    const factors = HEADS[config.head].factorHeads;
+    this.core = this.registerModule('core', new Linear(dh, coreOutputs(config, cMax), rng, { std: (factors ? 1 : 0.5) / Math.sqrt(dh) }));
     if (config.head === 'shared-basis') for (let a = 0; a < r; a++) this.core.bias!.data[a * r + a] = 1;
-    else this.core.bias!.data.fill(1);
+    else if (config.head === 'basis-coeff') this.core.bias!.data.fill(1);
+    this.factorB = factors ? this.registerModule('factorB', new Linear(dh, factorOutputs(config, cMax), rng, { std: 1 / Math.sqrt(dh) })) : null;
     this.gain = config.gains === 'generated' ? this.registerModule('gain', new Linear(dh, cMax, rng, { std: 0.1 / Math.sqrt(dh) })) : null;
-    this.U = this.registerParameter('U', randn([cMax, r], rng, 1));
-    this.V = this.registerParameter('V', randn([r, cMax], rng, 1));
+    this.U = HEADS[config.head].storedBases ? this.registerParameter('U', randn([cMax, r], rng, 1)) : null;
+    this.V = HEADS[config.head].storedBases ? this.registerParameter('V', randn([r, cMax], rng, 1)) : null;
   }
 
   forward(): Tensor {
@@ -122,7 +134,8 @@ export class FloatGenerator extends Module {
       this.instances.forEach((inst, g) => {
         const served = factors.filter((_, l) => generatorOf(c, l) === g);
         const f = served.reduce((a, v) => a + v, 0) / served.length;
-        for (let i = 0; i < inst.V.size; i++) inst.V.data[i] *= f;
+        const scaled = inst.factorB ? [inst.factorB.weight, inst.factorB.bias!] : [inst.V!];
+        for (const t of scaled) for (let i = 0; i < t.size; i++) t.data[t.offset + i] *= f;
       });
     }
   }
@@ -135,14 +148,25 @@ export class FloatGenerator extends Module {
     const fq = opts.fakeQuant ?? this.fakeQuant;
     const inst = this.instances[generatorOf(c, l)];
     const r = c.rank;
-    const codes = fq ? fakeQuantTensor(this.codes, c.codeBits) : this.codes;
-    let h = slice(codes, 0, l, l + 1); // [1, dz]
-    for (const t of inst.trunk) h = relu(linear(h, fq ? fakeQuantRows(t.weight, c.trunkBits) : t.weight, t.bias));
-    const core = linear(h, fq ? fakeQuantRows(inst.core.weight, c.headBits) : inst.core.weight, inst.core.bias); // [1, r*r | r]
-    const S = c.head === 'shared-basis' ? reshape(core, [r, r]) : mul(eye(r), core); // diag(c): eye[a, b] * c[b]
-    const U = fq ? fakeQuantTensor(inst.U, c.basisBits) : inst.U;
-    const V = fq ? fakeQuantTensor(inst.V, c.basisBits) : inst.V;
-    let W = matmul(matmul(slice(U, 0, 0, s.cOut), S), slice(V, 1, 0, s.cIn)); // [cOut, cIn]
+    const h = this.hidden(l, fq);
+    let W: Tensor;
+    if (inst.factorB) {
+      // A_l = A[:cOut] [cOut, r], B_l = B[:, :cIn] [r, cIn]; fake-quantized to [-127, 127] as stored.ts
+      const scales = fq ? this.factorScales(generatorOf(c, l)) : null;
+      let A = this.head(inst.core, h, fq);
+      let B = this.head(inst.factorB, h, fq);
+      if (scales) {
+        A = fakeQuantScaled(A, scales.a, FACTOR_MAX);
+        B = fakeQuantScaled(B, scales.b, FACTOR_MAX);
+      }
+      W = matmul(slice(reshape(A, [inst.cMax, r]), 0, 0, s.cOut), slice(reshape(B, [r, inst.cMax]), 1, 0, s.cIn));
+    } else {
+      const core = this.head(inst.core, h, fq); // [1, r*r | r]
+      const S = c.head === 'shared-basis' ? reshape(core, [r, r]) : mul(eye(r), core); // diag(c): eye[a, b] * c[b]
+      const U = fq ? fakeQuantTensor(inst.U!, c.basisBits) : inst.U!;
+      const V = fq ? fakeQuantTensor(inst.V!, c.basisBits) : inst.V!;
+      W = matmul(matmul(slice(U, 0, 0, s.cOut), S), slice(V, 1, 0, s.cIn)); // [cOut, cIn]
+    }
     if (c.gains === 'stored') {
       const g = fq ? fakeQuantGains(this.gains[l], c.gainBits, opts.bnScale) : this.gains[l];
       W = mul(W, reshape(g, [s.cOut, 1]));
@@ -152,6 +176,40 @@ export class FloatGenerator extends Module {
       W = mul(W, transpose(slice(gh, 1, 0, s.cOut))); // [cOut, 1]
     }
     return fq ? fakeQuantKernel(W) : W;
+  }
+
+  /** Trunk output h_l [1, dh] (codes and trunk weights fake-quantized when fq). */
+  private hidden(l: number, fq: boolean): Tensor {
+    const c = this.config;
+    const inst = this.instances[generatorOf(c, l)];
+    const codes = fq ? fakeQuantTensor(this.codes, c.codeBits) : this.codes;
+    let h = slice(codes, 0, l, l + 1); // [1, dz]
+    for (const t of inst.trunk) h = relu(linear(h, fq ? fakeQuantRows(t.weight, c.trunkBits) : t.weight, t.bias));
+    return h;
+  }
+
+  /** A head's output over h [1, out] (weights fake-quantized per row at headBits when fq). */
+  private head(m: Linear, h: Tensor, fq: boolean): Tensor {
+    return linear(h, fq ? fakeQuantRows(m.weight, this.config.headBits) : m.weight, m.bias);
+  }
+
+  /** The factor heads' output scales of instance g as quantizeGenerator calibrates them: max
+   * |output| over every row and every served layer (fake-quantized trunk and head weights, float
+   * biases) / 127. */
+  private factorScales(g: number): { a: number; b: number } {
+    const c = this.config;
+    const inst = this.instances[g];
+    return noGrad(() => {
+      let ma = 0;
+      let mb = 0;
+      c.layers.forEach((_, l) => {
+        if (generatorOf(c, l) !== g) return;
+        const h = this.hidden(l, true);
+        for (const v of this.head(inst.core, h, true).values()) ma = Math.max(ma, Math.abs(v));
+        for (const v of this.head(inst.factorB!, h, true).values()) mb = Math.max(mb, Math.abs(v));
+      });
+      return { a: outputScale(ma, FACTOR_MAX), b: outputScale(mb, FACTOR_MAX) };
+    });
   }
 
   /**
@@ -164,9 +222,9 @@ export class FloatGenerator extends Module {
     const instances: FloatGeneratorInstance[] = this.instances.map((inst) => ({
       trunk: inst.trunk.map(lin),
       core: lin(inst.core),
+      ...(inst.factorB ? { factorB: lin(inst.factorB) } : {}),
       ...(inst.gain ? { gain: lin(inst.gain) } : {}),
-      U: inst.U.toFloat32Array(),
-      V: inst.V.toFloat32Array(),
+      ...(inst.U && inst.V ? { U: inst.U.toFloat32Array(), V: inst.V.toFloat32Array() } : {}),
     }));
     const Z = this.codes.toFloat32Array();
     const codes = c.layers.map((_, l) => Z.slice(l * c.dz, (l + 1) * c.dz));
@@ -199,12 +257,16 @@ export class FloatGenerator extends Module {
       });
       set(inst.core.weight, fi.core.weight, `inst${g}.core.weight`);
       set(inst.core.bias!, fi.core.bias, `inst${g}.core.bias`);
+      if (inst.factorB && fi.factorB) {
+        set(inst.factorB.weight, fi.factorB.weight, `inst${g}.factorB.weight`);
+        set(inst.factorB.bias!, fi.factorB.bias, `inst${g}.factorB.bias`);
+      }
       if (inst.gain && fi.gain) {
         set(inst.gain.weight, fi.gain.weight, `inst${g}.gain.weight`);
         set(inst.gain.bias!, fi.gain.bias, `inst${g}.gain.bias`);
       }
-      set(inst.U, fi.U, `inst${g}.U`);
-      set(inst.V, fi.V, `inst${g}.V`);
+      if (inst.U && fi.U) set(inst.U, fi.U, `inst${g}.U`);
+      if (inst.V && fi.V) set(inst.V, fi.V, `inst${g}.V`);
     });
     p.codes.forEach((z, l) => this.codes.data.set(z, this.codes.offset + l * this.config.dz));
     p.gains?.forEach((g, l) => set(this.gains[l], g, `gains${l}`));

@@ -7,16 +7,28 @@
  * rest of the path (generator_float, fit, synthesis, the C synthesis, SYNTHESIS.md).
  */
 
-/** How the core head becomes S_l (config.ts, "Family"). */
-export type HeadDesign = 'shared-basis' | 'basis-coeff';
+/** Output clamp of the core and gain heads: 24-bit (SYNTHESIS.md section 3). */
+export const HEAD_MAX = 8388607;
+/** Output clamp of the factor heads (A_l, B_l enter synthesis where the 8-bit bases would). */
+export const FACTOR_MAX = 127;
+
+/** How the core head becomes S_l, or the factors A_l, B_l (config.ts, "Family"). */
+export type HeadDesign = 'shared-basis' | 'basis-coeff' | 'factor-heads';
 /** Where the per-output-channel gains come from. */
 export type GainMode = 'stored' | 'generated' | 'none';
 
 export interface HeadFamily {
-  /** outputs of the core head at rank r */
-  coreOutputs(rank: number): number;
+  /** outputs of the core head at rank r for an instance of basis height C_max */
+  coreOutputs(rank: number, cMax: number): number;
   /** the r x r core S (row-major, `S` zero on entry) from the core head's outputs `c` */
   fillCore(c: ArrayLike<number>, rank: number, S: { [i: number]: number }): void;
+  /** U [C_max, r] and V [r, C_max] stored once per instance (false: the heads generate the factors) */
+  storedBases: boolean;
+  /** the core head generates A_l (its rows o*r .. o*r + r - 1 are U(o, :)) and a factor head
+   * H_B [r*C_max, dh] generates B_l (its row b*C_max + i is V(b, i)); S = identity */
+  factorHeads: boolean;
+  /** output clamp of the core head (and the factor head): [-headMax, headMax] */
+  headMax: number;
   /** appended to a sweep id (sweep.ts) */
   idSuffix: string;
   /** the C constant of htpw_synthesis.h and its value */
@@ -28,6 +40,9 @@ export const HEADS = {
   // S_l = H_S h_l + b_S, an r x r core
   'shared-basis': {
     coreOutputs: (r) => r * r,
+    storedBases: true,
+    factorHeads: false,
+    headMax: HEAD_MAX,
     fillCore: (c, r, S) => {
       for (let i = 0; i < r * r; i++) S[i] = c[i];
     },
@@ -38,12 +53,31 @@ export const HEADS = {
   // c_l = H_S h_l + b_S, r coefficients over r shared rank-1 factors: S_l = diag(c_l)
   'basis-coeff': {
     coreOutputs: (r) => r,
+    storedBases: true,
+    factorHeads: false,
+    headMax: HEAD_MAX,
     fillCore: (c, r, S) => {
       for (let a = 0; a < r; a++) S[a * r + a] = c[a];
     },
     idSuffix: '-coeff',
     cName: 'HTPW_HEAD_BASIS_COEFF',
     cValue: 1,
+  },
+  // the paper's heads: A_l = reshape(H_A h_l + b_A) [C_out x r] (core head, C_max*r rows),
+  // B_l = reshape(H_B h_l + b_B) [r x C_in] (factor head, r*C_max rows), W_l = diag(g_l) A_l B_l.
+  // Both heads' outputs are clamped to [-127, 127] and play U(o, a) and V(b, i) with S = identity
+  // (SYNTHESIS.md step 2), so no U, V are stored.
+  'factor-heads': {
+    coreOutputs: (r, cMax) => cMax * r,
+    fillCore: (_c, r, S) => {
+      for (let a = 0; a < r; a++) S[a * r + a] = 1;
+    },
+    storedBases: false,
+    factorHeads: true,
+    headMax: FACTOR_MAX,
+    idSuffix: '-factors',
+    cName: 'HTPW_HEAD_FACTORS',
+    cValue: 2,
   },
 } satisfies Record<HeadDesign, HeadFamily>;
 

@@ -9,12 +9,13 @@
  * - codes: one float32 scale for all codes: s_z = max|z| / qmax(codeBits); per-tensor.
  * - MLP weights (trunk, heads): per-row (per output unit) symmetric, s_row = max|w_row| / qmax.
  * - MLP activations: trunk outputs int16 in [0, 32767] (ReLU); core and gain head outputs in
- *   [-(2^23 - 1), 2^23 - 1] (int32 storage); output scale = calibrated max|.| over all served layers / that max,
+ *   [-(2^23 - 1), 2^23 - 1] (int32 storage), the factor heads' ('factor-heads': core = H_A and
+ *   factorB = H_B) in [-127, 127]; output scale = calibrated max|.| over all served layers / that max,
  *   found by running the float generator (dequantized weights, float biases) on every code.
  * - MLP biases: int32 at scale s_in * s_row, saturated to [-2^30, 2^30].
  * - MLP requantization per row: QuantizeMultiplier(s_in * s_row / s_out) (TFLite), shift in
  *   [-31, 30] (a smaller multiplier flushes to 0; a larger one is rejected).
- * - bases U [cMax, r], V [r, cMax]: per-tensor symmetric at basisBits.
+ * - bases U [cMax, r], V [r, cMax]: per-tensor symmetric at basisBits (not stored with 'factor-heads').
  * - stored gains: per-layer per-tensor symmetric at gainBits; a nonzero gain never becomes 0
  *   (it is stored as +-1) so that every channel keeps a nonzero scale.
  * Rounding is half away from zero everywhere; every scale is a float32.
@@ -22,12 +23,14 @@
 
 import { ArgumentError } from '../util/errors.ts';
 import { quantizeMultiplier, roundHalfAway } from '../quant/fixed_point.ts';
-import { checkConfig, coreOutputs, generatorCount, generatorOf, instanceCMax, type GeneratorConfig } from './config.ts';
+import { checkConfig, coreOutputs, factorOutputs, generatorCount, generatorOf, instanceCMax, type GeneratorConfig } from './config.ts';
+import { HEAD_MAX, HEADS } from './heads.ts';
 import { qmaxOf } from './pack.ts';
 
-/** Activation ranges inside the generator: trunk int16, core and gain head outputs 24-bit (int32 storage). */
+export { HEAD_MAX } from './heads.ts';
+/** Activation ranges inside the generator: trunk int16, core and gain head outputs 24-bit (int32
+ * storage; HEAD_MAX), factor heads 8-bit (heads.ts FACTOR_MAX). */
 export const HIDDEN_MAX = 32767;
-export const HEAD_MAX = 8388607;
 export const BIAS_LIMIT = 2 ** 30;
 
 /** An integer tensor at `bits` bits with one host-side float32 scale. */
@@ -61,18 +64,20 @@ export interface IntLinear {
   outputScale: number;
 }
 
-/** One generator: trunk, core head, optional gain head, bases. */
+/** One generator: trunk, core head, optional factor and gain heads, bases (not with 'factor-heads'). */
 export interface GeneratorInstance {
   cMax: number;
   trunk: IntLinear[];
-  /** r*r outputs ('shared-basis') or r ('basis-coeff') */
+  /** r*r outputs ('shared-basis'), r ('basis-coeff') or cMax*r ('factor-heads': H_A, A [cMax][r]) */
   core: IntLinear;
+  /** H_B, r*cMax outputs (B [r][cMax]), present iff head === 'factor-heads' */
+  factorB?: IntLinear;
   /** cMax outputs, present iff gains === 'generated' */
   gain?: IntLinear;
-  /** [cMax, r] */
-  U: StoredTensor;
-  /** [r, cMax] */
-  V: StoredTensor;
+  /** [cMax, r], present iff HEADS[head].storedBases */
+  U?: StoredTensor;
+  /** [r, cMax], present iff HEADS[head].storedBases */
+  V?: StoredTensor;
 }
 
 export interface StoredLayer {
@@ -105,14 +110,17 @@ export interface FloatLinear {
 export interface FloatGeneratorInstance {
   /** trunkDepth layers: [dh, dz] then [dh, dh] ... */
   trunk: FloatLinear[];
-  /** [coreOutputs, dh]: r*r (row-major S: S[a][b] = output a*r + b) or r (diagonal) */
+  /** [coreOutputs, dh]: r*r (row-major S: S[a][b] = output a*r + b), r (diagonal) or cMax*r
+   * ('factor-heads': A[o][a] = output o*r + a) */
   core: FloatLinear;
+  /** [r*cMax, dh], iff head === 'factor-heads': B[b][i] = output b*cMax + i */
+  factorB?: FloatLinear;
   /** [cMax, dh], iff gains === 'generated' */
   gain?: FloatLinear;
-  /** [cMax, r] row-major */
-  U: Float32Array;
-  /** [r, cMax] row-major */
-  V: Float32Array;
+  /** [cMax, r] row-major, iff HEADS[head].storedBases */
+  U?: Float32Array;
+  /** [r, cMax] row-major, iff HEADS[head].storedBases */
+  V?: Float32Array;
 }
 
 export interface FloatGeneratorParams {
@@ -195,14 +203,14 @@ function quantizeRows(w: Float32Array, out: number, inF: number, bits: number): 
  * Quantize one MLP layer given its input scale and the float inputs it sees (one vector per
  * served layer); returns the IntLinear and the float outputs (for the next layer's calibration).
  */
-function quantizeLinear(name: string, f: FloatLinear, inF: number, out: number, bits: number, inputScale: number, inputs: Float64Array[], kind: 'relu' | 'core' | 'gain'): { layer: IntLinear; outputs: Float64Array[] } {
+function quantizeLinear(name: string, f: FloatLinear, inF: number, out: number, bits: number, inputScale: number, inputs: Float64Array[], kind: 'relu' | 'head', headMax = HEAD_MAX): { layer: IntLinear; outputs: Float64Array[] } {
   if (f.weight.length !== out * inF) throw new ArgumentError('quantizeGenerator', `${name}.weight has ${f.weight.length} values, expected ${out} x ${inF}`);
   if (f.bias.length !== out) throw new ArgumentError('quantizeGenerator', `${name}.bias has ${f.bias.length} values, expected ${out}`);
   const { q, scales } = quantizeRows(f.weight, out, inF, bits);
   const wDeq = new Float64Array(out * inF);
   for (let j = 0; j < out; j++) for (let k = 0; k < inF; k++) wDeq[j * inF + k] = q[j * inF + k] * scales[j];
   const outputs = inputs.map((x) => floatLinear(wDeq, f.bias, x, out, kind === 'relu'));
-  const limit = kind === 'relu' ? HIDDEN_MAX : HEAD_MAX;
+  const limit = kind === 'relu' ? HIDDEN_MAX : headMax;
   let m = 0;
   for (const y of outputs) m = Math.max(m, maxAbs(y));
   const outputScale = m === 0 ? 1 : Math.fround(m / limit);
@@ -266,8 +274,11 @@ export function quantizeGenerator(float: FloatGeneratorParams, config: Generator
     const cMax = instanceCMax(config, g);
     const served = layers.map((L, l) => (L.generator === g ? l : -1)).filter((l) => l >= 0);
     if (fi.trunk.length !== config.trunkDepth) throw new ArgumentError('quantizeGenerator', `instance ${g}: ${fi.trunk.length} trunk layers, trunkDepth = ${config.trunkDepth}`);
-    if (fi.U.length !== cMax * r) throw new ArgumentError('quantizeGenerator', `instance ${g}: U has ${fi.U.length} values, expected ${cMax} x ${r}`);
-    if (fi.V.length !== r * cMax) throw new ArgumentError('quantizeGenerator', `instance ${g}: V has ${fi.V.length} values, expected ${r} x ${cMax}`);
+    const head = HEADS[config.head];
+    if (head.storedBases) {
+      if (fi.U?.length !== cMax * r) throw new ArgumentError('quantizeGenerator', `instance ${g}: U has ${fi.U?.length ?? 0} values, expected ${cMax} x ${r}`);
+      if (fi.V?.length !== r * cMax) throw new ArgumentError('quantizeGenerator', `instance ${g}: V has ${fi.V?.length ?? 0} values, expected ${r} x ${cMax}`);
+    }
     let xs = served.map((l) => dequantizeTensor(layers[l].code));
     let inScale = codeScale;
     let inF = dz;
@@ -279,16 +290,20 @@ export function quantizeGenerator(float: FloatGeneratorParams, config: Generator
       inScale = layer.outputScale;
       inF = dh;
     }
-    const core = quantizeLinear(`instance ${g} core`, fi.core, dh, coreOutputs(config), config.headBits, inScale, xs, 'core').layer;
+    const core = quantizeLinear(`instance ${g} core`, fi.core, dh, coreOutputs(config, cMax), config.headBits, inScale, xs, 'head', head.headMax).layer;
+    let factorB: IntLinear | undefined;
+    if (head.factorHeads) {
+      if (!fi.factorB) throw new ArgumentError('quantizeGenerator', `instance ${g}: head 'factor-heads' needs a factor head (factorB)`);
+      factorB = quantizeLinear(`instance ${g} factorB`, fi.factorB, dh, factorOutputs(config, cMax), config.headBits, inScale, xs, 'head', head.headMax).layer;
+    }
     let gain: IntLinear | undefined;
     if (config.gains === 'generated') {
       if (!fi.gain) throw new ArgumentError('quantizeGenerator', `instance ${g}: gains 'generated' needs a gain head`);
-      gain = quantizeLinear(`instance ${g} gain`, fi.gain, dh, cMax, config.headBits, inScale, xs, 'gain').layer;
+      gain = quantizeLinear(`instance ${g} gain`, fi.gain, dh, cMax, config.headBits, inScale, xs, 'head').layer;
     }
     instances.push({
-      cMax, trunk, core, ...(gain ? { gain } : {}),
-      U: quantizeTensor(fi.U, config.basisBits, [cMax, r]),
-      V: quantizeTensor(fi.V, config.basisBits, [r, cMax]),
+      cMax, trunk, core, ...(factorB ? { factorB } : {}), ...(gain ? { gain } : {}),
+      ...(head.storedBases ? { U: quantizeTensor(fi.U!, config.basisBits, [cMax, r]), V: quantizeTensor(fi.V!, config.basisBits, [r, cMax]) } : {}),
     });
   }
   return { config, instances, layers, codeScale };
@@ -297,11 +312,13 @@ export function quantizeGenerator(float: FloatGeneratorParams, config: Generator
 /**
  * Sigma_l = s_g * s_U * s_S * s_V (float64 of float32 factors): the real value of one unit of the
  * integer product g * (U S V) of layer l. s_g is the layer's stored gain scale, the gain head's
- * output scale, or 1 for gains 'none'.
+ * output scale, or 1 for gains 'none'. 'factor-heads': s_g * s_A * s_B (S = identity, s_S = 1,
+ * s_A / s_B the output scales of the core / factor head).
  */
 export function layerSigma(gen: StoredGenerator, l: number): number {
   const L = gen.layers[l];
   const inst = gen.instances[L.generator];
   const sg = gen.config.gains === 'stored' ? L.gains!.scale : gen.config.gains === 'generated' ? inst.gain!.outputScale : 1;
-  return sg * inst.U.scale * inst.core.outputScale * inst.V.scale;
+  if (HEADS[gen.config.head].factorHeads) return sg * inst.core.outputScale * inst.factorB!.outputScale;
+  return sg * inst.U!.scale * inst.core.outputScale * inst.V!.scale;
 }

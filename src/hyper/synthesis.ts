@@ -8,6 +8,8 @@
  *   x0 = code_l                                     (ints at codeBits)
  *   x_{t+1} = clamp(requantSat(b + W x_t), 0, 32767)  (trunk, int16, ReLU)
  *   S = clamp(requantSat(b + H_S x_T), +-(2^23 - 1))   (r x r core, or diag of r coefficients)
+ *   'factor-heads': S = I; U(o, a) = clamp(requantSat(H_A row o*r + a), +-127) (A_l),
+ *                   V(b, i) = clamp(requantSat(H_B row b*C_max + i), +-127) (B_l)
  *   per output channel o, in order:
  *     g   = gains_l[o] | clamp(requantSat(gain head row o), +-(2^23 - 1)) | 1
  *     P   = U[o, :] S                       (r int64, |P| < 2^38)
@@ -23,6 +25,7 @@
  */
 
 import { ArgumentError } from '../util/errors.ts';
+import { roundHalfAway } from '../quant/fixed_point.ts';
 import { HEADS } from './heads.ts';
 import { bitLength, normalizeProduct, rdivPow2, requantSat, roundShift, splitMultiplier } from './fixed.ts';
 import { dequantizeTensor, layerSigma, linearBias, linearWeights, type IntLinear, type StoredGenerator } from './stored.ts';
@@ -87,10 +90,27 @@ export function generatorCore(gen: StoredGenerator, l: number): { hidden: Int32A
   const r = gen.config.rank;
   let x: ArrayLike<number> = L.code.values;
   for (const t of inst.trunk) x = intLinear(t, x);
-  const c = intLinear(inst.core, x);
+  const c = HEADS[gen.config.head].factorHeads ? new Int32Array(0) : intLinear(inst.core, x); // factor-heads: S = I
   const core = new Int32Array(r * r);
   HEADS[gen.config.head].fillCore(c, r, core);
   return { hidden: Int32Array.from(x), core };
+}
+
+/**
+ * The factors of step b and d: U [>= cOut rows][r] and V [r][cMax] (only the first cIn columns
+ * are read). Stored bases, or ('factor-heads') A_l = the core head's first cOut*r rows and
+ * B_l = the factor head's rows b*cMax + i for i < cIn (the others left 0), both in [-127, 127].
+ */
+export function layerFactors(gen: StoredGenerator, l: number, hidden: ArrayLike<number>): { U: ArrayLike<number>; V: ArrayLike<number> } {
+  const L = gen.layers[l];
+  const inst = gen.instances[L.generator];
+  if (!HEADS[gen.config.head].factorHeads) return { U: inst.U!.values, V: inst.V!.values };
+  const r = gen.config.rank;
+  const cMax = inst.cMax;
+  const U = intLinear(inst.core, hidden, L.cOut * r);
+  const V = new Int32Array(r * cMax);
+  for (let b = 0; b < r; b++) for (let i = 0; i < L.cIn; i++) V[b * cMax + i] = intLinearRow(inst.factorB!, hidden, b * cMax + i);
+  return { U, V };
 }
 
 /** Host side: the integer layer inputs from the activation scales and the real (float) bias. */
@@ -129,8 +149,7 @@ export function synthesizeLayer(gen: StoredGenerator, l: number, inputs: LayerSy
   if (inputs.biasQ.length !== cOut) throw new ArgumentError('synthesizeLayer', `layer ${l}: ${inputs.biasQ.length} biases for ${cOut} channels`);
   const { hidden, core: S } = generatorCore(gen, l);
   const qP = pBits(r);
-  const U = inst.U.values;
-  const V = inst.V.values;
+  const { U, V } = layerFactors(gen, l, hidden);
   const mK = inputs.kMultiplier;
   const eK = inputs.kExponent;
 
@@ -201,7 +220,10 @@ export function dequantizeSynthesized(s: SynthesizedLayer, cIn: number): Float64
 
 /**
  * Float reference: the same generator evaluated in float64 from the dequantized stored
- * parameters (no intermediate integer rounding): W_l = diag(g) U[:cOut] S V[:, :cIn], [cOut, cIn].
+ * parameters (no intermediate integer rounding): W_l = diag(g) U[:cOut] S V[:, :cIn], [cOut, cIn]
+ * ('factor-heads': diag(g) A_l B_l, the heads' float outputs y rounded to their stored levels as
+ * quantizeGenerator defines them, clamp(round_half_away(y / s_out), +-127) * s_out, the role of
+ * the stored bases' quantization in the other families).
  */
 export function generateFloat(gen: StoredGenerator, l: number): Float64Array {
   const L = gen.layers[l];
@@ -225,12 +247,14 @@ export function generateFloat(gen: StoredGenerator, l: number): Float64Array {
   const c = lin(inst.core, x, false);
   const S = new Float64Array(r * r);
   HEADS[gen.config.head].fillCore(c, r, S);
+  const factors = HEADS[gen.config.head].factorHeads;
   let gains: Float64Array;
   if (gen.config.gains === 'stored') gains = dequantizeTensor(L.gains!);
   else if (gen.config.gains === 'generated') gains = lin(inst.gain!, x, false);
   else gains = new Float64Array(cOut).fill(1);
-  const U = dequantizeTensor(inst.U);
-  const V = dequantizeTensor(inst.V);
+  const levels = (y: Float64Array, L: IntLinear) => y.map((v) => Math.max(L.actMin, Math.min(L.actMax, roundHalfAway(v / L.outputScale))) * L.outputScale);
+  const U = factors ? levels(c, inst.core) : dequantizeTensor(inst.U!); // A [cMax][r] (rows o*r + a)
+  const V = factors ? levels(lin(inst.factorB!, x, false), inst.factorB!) : dequantizeTensor(inst.V!); // B [r][cMax]
   const W = new Float64Array(cOut * cIn);
   for (let o = 0; o < cOut; o++) {
     const p = new Float64Array(r);

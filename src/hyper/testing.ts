@@ -6,9 +6,10 @@ import { Rng } from '../core/rng.ts';
 import { INT_MODEL_VERSION, type ActivationTensor, type IntModel, type IntOp } from '../quant/int_model.ts';
 import { activationRange, perChannelRequant, quantizeBias } from '../quant/quantize.ts';
 import { randomIntModel, type RandomModelOptions } from '../quant/testing/random_model.ts';
-import { configForModel, coreOutputs, generatorCount, instanceCMax, makeConfig, DEFAULT_KNOBS, type GeneratorConfig, type GeneratorKnobs, type LayerShape } from './config.ts';
+import { configForModel, coreOutputs, factorOutputs, generatorCount, instanceCMax, makeConfig, DEFAULT_KNOBS, type GeneratorConfig, type GeneratorKnobs, type LayerShape } from './config.ts';
 import { buildDeployable, type Deployable } from './deployable.ts';
 import { markGenerated } from './generated.ts';
+import { HEADS } from './heads.ts';
 import { quantizeGenerator, type FloatGeneratorParams, type FloatLinear } from './stored.ts';
 
 function randn(rng: Rng, n: number, std: number): Float32Array {
@@ -30,10 +31,10 @@ export function randomFloatGenerator(config: GeneratorConfig, seed: number, gain
     for (const t of trunk) for (let j = 0; j < t.bias.length; j++) t.bias[j] += 0.2; // keep ReLUs alive
     return {
       trunk,
-      core: linear(rng, coreOutputs(config), dh),
+      core: linear(rng, coreOutputs(config, cMax), dh),
+      ...(HEADS[config.head].factorHeads ? { factorB: linear(rng, factorOutputs(config, cMax), dh) } : {}),
       ...(config.gains === 'generated' ? { gain: linear(rng, cMax, dh) } : {}),
-      U: randn(rng, cMax * r, 1),
-      V: randn(rng, r * cMax, 1),
+      ...(HEADS[config.head].storedBases ? { U: randn(rng, cMax * r, 1), V: randn(rng, r * cMax, 1) } : {}),
     };
   });
   const codes = config.layers.map(() => randn(rng, dz, 1));

@@ -64,6 +64,9 @@ export const FAMILIES: [string, Partial<GeneratorKnobs>][] = [
   ['every PW generated, 5-bit codes, 7-bit bases', { generated: 'all', codeBits: 5, basisBits: 7, rank: 5 }],
   ['lifted caps: r 40, dz 128, dh 128', { rank: 40, dz: 128, dh: 128, trunkBits: 8, headBits: 8, basisBits: 8, codeBits: 8 }],
   ['lifted caps: r 200 (qP 9), dh 4', { rank: 200, dz: 4, dh: 4, basisBits: 8 }],
+  ['factor heads', { head: 'factor-heads' }],
+  ['factor heads, generated gains, r 8, 8-bit heads', { head: 'factor-heads', gains: 'generated', rank: 8, headBits: 8 }],
+  ['factor heads, no gains, per-layer, r 16', { head: 'factor-heads', gains: 'none', sharing: 'per-layer', rank: 16 }],
 ];
 
 /** A random deployable of a family and two inputs for it. */

@@ -57,6 +57,8 @@ describe.skipIf(!arm)('C synthesis on emulated Cortex-M: cache identical to synt
     ['generated gains', 'm4-nodsp', '-O0'],
     ['all 4-bit', 'm0', '-Os'],
     ['per-layer generators', 'm0', '-O2'],
+    ['factor heads', 'm4', '-O2'],
+    ['factor heads, generated gains, r 8, 8-bit heads', 'm0', '-Os'],
   ];
   it('MIT-BIH-sized deployable (187 x 1, 5 generated layers of 32..128 channels) on cortex-m4 DSP and cortex-m0 code', () => {
     const { deployable } = separableDeployable(1, { dz: 4, dh: 12, rank: 3 });

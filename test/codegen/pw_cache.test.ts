@@ -97,7 +97,7 @@ describe('pw-cache modes: the RAM the C lays out is the RAM accountBytes counts'
 describe.skipIf(!gcc)('pw-cache modes on the host (gcc -O2, ASan + UBSan): every layer and every synthesized kernel byte-identical', () => {
   const byName = new Map(FAMILIES);
   // the default family runs in the flipped-bit and QEMU cases below
-  const families = ['generated gains', 'per-layer generators', 'every PW generated, 5-bit codes, 7-bit bases'];
+  const families = ['generated gains', 'per-layer generators', 'every PW generated, 5-bit codes, 7-bit bases', 'factor heads'];
   for (const mode of ['layer', 'none'] as const) {
     families.forEach((family, k) => {
       it(`${family}, --pw-cache ${mode}`, () => {

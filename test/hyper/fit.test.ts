@@ -65,6 +65,22 @@ describe('fitGenerator: least-squares initialization from trained kernels', () =
     expect(rep.relError[0]).toBeCloseTo(Math.sqrt(tail / tot), 4);
   });
 
+  it.each([['stored', 'stored'], ['generated', 'generated'], ['no', 'none']] as const)('factor heads, %s gains: a rank-r W is reproduced; a full-rank one at each layer\'s truncated-SVD level', (_, gains) => {
+    const { W } = targetsOf({}, 3); // rank-4 layers of a shared-basis teacher
+    const config = makeConfig({ ...DEFAULT_KNOBS.mitbih, dz: 4, dh: 8, rank: 4, head: 'factor-heads', gains }, SHAPES);
+    const rep = fitGenerator(new FloatGenerator(config, { seed: 11 }), W);
+    for (const e of rep.relError) expect(e).toBeLessThan(1e-4);
+    for (const e of rep.relErrorQuantized) expect(e).toBeLessThan(0.2);
+    const rng = new Rng(5);
+    const full = SHAPES.map((s) => Float32Array.from({ length: s.cIn * s.cOut }, () => rng.normal()));
+    const fr = fitGenerator(new FloatGenerator(makeConfig({ ...config, rank: 3 }, SHAPES), { seed: 1 }), full);
+    SHAPES.forEach((s, l) => {
+      const { values } = symmetricEigen(gemm(Float64Array.from(full[l]), Float64Array.from(full[l]), s.cIn, s.cOut, s.cIn, true, false), s.cIn);
+      const tot = values.reduce((x, v) => x + v, 0);
+      expect(fr.relError[l]).toBeCloseTo(Math.sqrt(values.slice(3).reduce((x, v) => x + v, 0) / tot), 4);
+    });
+  });
+
   it('rejects targets of the wrong shape', () => {
     const { config } = targetsOf({}, 1);
     expect(() => fitGenerator(new FloatGenerator(config), [new Float32Array(3)])).toThrow(/target kernels/);

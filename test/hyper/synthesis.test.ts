@@ -24,12 +24,15 @@ const FAMILIES: [string, Partial<GeneratorKnobs>, number][] = [
   ['8-bit, r=16, dh=64', { rank: 16, dh: 64, trunkBits: 8, headBits: 8, basisBits: 8, codeBits: 8 }, 0.005],
   ['all 4-bit', { codeBits: 4, trunkBits: 4, headBits: 4, basisBits: 4, gainBits: 4 }, 0.05],
   ['generated gains', { gains: 'generated' }, 0.05],
+  ['factor-heads', { head: 'factor-heads' }, 0.05],
+  ['factor-heads, generated gains, r=8', { head: 'factor-heads', gains: 'generated', rank: 8 }, 0.05],
+  ['factor-heads, no gains, per-layer', { head: 'factor-heads', gains: 'none', sharing: 'per-layer', generated: 'all' }, 0.05],
 ];
 
 describe('synthesis', () => {
   it('is deterministic: same deployable, same bytes (also after a file round trip)', () => {
-    for (let seed = 0; seed < 5; seed++) {
-      const { deployable } = randomDeployable(seed);
+    for (let seed = 0; seed < 10; seed++) {
+      const { deployable } = randomDeployable(seed, seed < 5 ? {} : { head: 'factor-heads' });
       const a = bytesOf(synthesize(deployable));
       expect(bytesOf(synthesize(deployable))).toEqual(a);
       expect(bytesOf(synthesize(decodeDeployable(encodeDeployable(deployable))))).toEqual(a);
@@ -107,7 +110,7 @@ describe('synthesis', () => {
 
   it('synthesized deployables validate and run in the simulator', () => {
     for (let seed = 0; seed < 6; seed++) {
-      for (const knobs of [{}, { gains: 'generated' as const }, { sharing: 'per-layer' as const, generated: 'all' as const }]) {
+      for (const knobs of [{}, { gains: 'generated' as const }, { sharing: 'per-layer' as const, generated: 'all' as const }, { head: 'factor-heads' as const }]) {
         const { deployable } = randomDeployable(seed, knobs);
         const model = synthesize(deployable);
         validateIntModel(model);

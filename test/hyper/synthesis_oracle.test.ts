@@ -74,7 +74,7 @@ function oracle(dep: Deployable): Layer[] {
   };
   const cfg = dep.generator!.config;
   const { dz, dh, rank: r, trunkDepth } = cfg;
-  const coreRows = cfg.head === 'shared-basis' ? r * r : r;
+  const factors = cfg.head === 'factor-heads';
   const qP = 17 - Math.ceil(Math.log2(r) - 1e-9);
   const linear = (prefix: string, bits: number, rows: number, n: number, x: B[], lo: B, hi: B, only?: number): B[] => {
     const w = get(`${prefix}.weights`), bias = get(`${prefix}.bias`), mult = get(`${prefix}.mult`), shift = get(`${prefix}.shift`);
@@ -96,14 +96,30 @@ function oracle(dep: Deployable): Layer[] {
     let x: B[] = [];
     for (let k = 0; k < dz; k++) x.push(readPacked(get(`layer${l}.code`), cfg.codeBits, k));
     for (let t = 0; t < trunkDepth; t++) x = linear(`gen${g}.trunk${t}`, cfg.trunkBits, dh, t === 0 ? dz : dh, x, 0n, 32767n);
-    // step 2
-    const c = linear(`gen${g}.core`, cfg.headBits, coreRows, dh, x, -8388607n, 8388607n);
+    // step 2 (factor-heads: S = I; U(o, a) = H_A row o*r + a, V(b, i) = H_B row b*C_max + i, clamp +-127)
     const S: B[] = [];
-    for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) S.push(cfg.head === 'shared-basis' ? c[a * r + b] : a === b ? c[a] : 0n);
+    if (factors) {
+      for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) S.push(a === b ? 1n : 0n);
+    } else {
+      const c = linear(`gen${g}.core`, cfg.headBits, cfg.head === 'shared-basis' ? r * r : r, dh, x, -8388607n, 8388607n);
+      for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) S.push(cfg.head === 'shared-basis' ? c[a * r + b] : a === b ? c[a] : 0n);
+    }
     const params = get(`layer${l}.params`);
     const kMult = i32At(params, 0), kExp = Number(i8At(params, 4)), biasExp = Number(i8At(params, 5));
     const biasQ = get(`layer${l}.biasQ`);
-    const U = get(`gen${g}.U`), V = get(`gen${g}.V`);
+    let uAt: (o: number, a: number) => B;
+    let vAt: (b: number, i: number) => B;
+    if (factors) {
+      expect(sec.has(`gen${g}.U`) || sec.has(`gen${g}.V`)).toBe(false);
+      const Arows = linear(`gen${g}.core`, cfg.headBits, cOut * r, dh, x, -127n, 127n);
+      const Bfull = linear(`gen${g}.factorB`, cfg.headBits, r * cMax, dh, x, -127n, 127n);
+      uAt = (o, a) => Arows[o * r + a];
+      vAt = (b, i) => Bfull[b * cMax + i];
+    } else {
+      const U = get(`gen${g}.U`), V = get(`gen${g}.V`);
+      uAt = (o, a) => readPacked(U, cfg.basisBits, o * r + a);
+      vAt = (b, i) => readPacked(V, cfg.basisBits, b * cMax + i);
+    }
     const L: Layer = { weights: [], bias: [], mult: [], shift: [] };
     for (let o = 0; o < cOut; o++) {
       const gain = cfg.gains === 'stored' ? readPacked(get(`layer${l}.gains`), cfg.gainBits, o)
@@ -111,7 +127,7 @@ function oracle(dep: Deployable): Layer[] {
       let P: B[] = [];
       for (let b = 0; b < r; b++) {
         let s = 0n;
-        for (let a = 0; a < r; a++) s += readPacked(U, cfg.basisBits, o * r + a) * S[a * r + b];
+        for (let a = 0; a < r; a++) s += uAt(o, a) * S[a * r + b];
         P.push(s);
       }
       const pmax = P.reduce((m, v) => (abs(v) > m ? abs(v) : m), 0n);
@@ -120,7 +136,7 @@ function oracle(dep: Deployable): Layer[] {
       const R: B[] = [];
       for (let i = 0; i < cIn; i++) {
         let s = 0n;
-        for (let b = 0; b < r; b++) s += P[b] * readPacked(V, cfg.basisBits, b * cMax + i);
+        for (let b = 0; b < r; b++) s += P[b] * vAt(b, i);
         R.push(s);
       }
       const m = R.reduce((mm, v) => (abs(v) > mm ? abs(v) : mm), 0n);
@@ -165,6 +181,11 @@ const families: Partial<GeneratorKnobs>[] = [
   { rank: 1, codeBits: 8, basisBits: 4, trunkDepth: 1 },
   // lifted caps: dz and dh at 128 (the int32 MLP bound), rank 40 > channels
   { rank: 40, dh: 128, dz: 128, trunkBits: 8, headBits: 8, basisBits: 8, codeBits: 8 },
+  // the paper's factor heads (A_l, B_l generated; no U, V)
+  { head: 'factor-heads' },
+  { head: 'factor-heads', gains: 'generated', rank: 8, headBits: 8 },
+  { head: 'factor-heads', gains: 'none', sharing: 'per-layer', generated: 'all', headBits: 4 },
+  { head: 'factor-heads', rank: 40, dh: 128, dz: 128, trunkBits: 8, headBits: 8, codeBits: 8 },
 ];
 
 function expectOracle(deployable: Deployable): void {
@@ -189,5 +210,6 @@ describe('synthesis equals an independent BigInt transcription of SYNTHESIS.md',
 
   it('rank 256 (MAX_RANK, qP = 9) with 64-channel layers', () => {
     expectOracle(randomDeployable(977, { rank: 256, dh: 6, dz: 4, basisBits: 8 }, { minChannels: 48, maxChannels: 64, blocks: 2, length: 8 }).deployable);
+    expectOracle(randomDeployable(978, { rank: 256, dh: 6, dz: 4, head: 'factor-heads' }, { minChannels: 48, maxChannels: 64, blocks: 2, length: 8 }).deployable);
   });
 });

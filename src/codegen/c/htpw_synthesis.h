@@ -35,16 +35,20 @@ typedef struct {
 
 #define HTPW_HEAD_SHARED_BASIS 0
 #define HTPW_HEAD_BASIS_COEFF 1
+#define HTPW_HEAD_FACTORS 2
 #define HTPW_GAINS_STORED 0
 #define HTPW_GAINS_GENERATED 1
 #define HTPW_GAINS_NONE 2
 
-/* One generator instance: trunk, core head, optional gain head, bases U [cmax][r], V [r][cmax]. */
+/* One generator instance: trunk, core head, optional gain head, bases U [cmax][r], V [r][cmax].
+ * HTPW_HEAD_FACTORS: no bases (u = v = 0, basis_bits = 8); the core head H_A gives U(o, a) as its
+ * row o*r + a and the factor head H_B gives V(b, i) as its row b*cmax + i, both in [-127, 127]. */
 typedef struct {
   const htpw_linear_t *trunk;
   int32_t trunk_depth;
   const htpw_linear_t *core;
-  const htpw_linear_t *gain; /* gains 'generated' only, else 0 */
+  const htpw_linear_t *gain;     /* gains 'generated' only, else 0 */
+  const htpw_linear_t *factor_b; /* HTPW_HEAD_FACTORS only, else 0 */
   const uint8_t *u;
   const uint8_t *v;
   int32_t basis_bits, cmax, rank, qp, head, gains, code_bits, gain_bits, dz, dh;
@@ -422,9 +426,13 @@ HTPW_SYN_FN int32_t htpw_syn_begin(const htpw_gen_layer_t *L, const htpw_syn_scr
   }
   st->h = xa;
 
-  /* step 2: core S [r][r] (row-major); basis-coeff: diagonal of r coefficients */
+  /* step 2: core S [r][r] (row-major); basis-coeff: diagonal of r coefficients; factor heads:
+   * the identity (A, B enter as U, V) */
   if (G->head == HTPW_HEAD_SHARED_BASIS) {
     for (j = 0; j < r * r; j++) S[j] = htpw_linear_row(G->core, xa, j);
+  } else if (G->head == HTPW_HEAD_FACTORS) {
+    for (j = 0; j < r * r; j++) S[j] = 0;
+    for (a = 0; a < r; a++) S[a * r + a] = 1;
   } else {
     for (j = 0; j < r * r; j++) S[j] = 0;
     for (a = 0; a < r; a++) S[a * r + a] = htpw_linear_row(G->core, xa, a);
@@ -440,10 +448,14 @@ HTPW_SYN_FN int32_t htpw_syn_begin(const htpw_gen_layer_t *L, const htpw_syn_scr
     st->p32 = (uint64_t)r * (uint64_t)((1u << (G->basis_bits - 1)) - 1u) * smax < ((uint64_t)1 << 31);
   }
 
-  /* V[:, :cin] unpacked and transposed (|V| <= 127) */
+  /* V[:, :cin] unpacked and transposed (|V| <= 127); factor heads: B_l = H_B rows b*cmax + i */
   for (b = 0; b < r; b++) {
     int32_t *row = sc->r; /* free until step d: V[b][0 .. cin) */
-    htpw_unpack_run(G->v, G->basis_bits, b * G->cmax, cin, row, 1);
+    if (G->head == HTPW_HEAD_FACTORS) {
+      for (i = 0; i < cin; i++) row[i] = htpw_linear_row(G->factor_b, xa, b * G->cmax + i);
+    } else {
+      htpw_unpack_run(G->v, G->basis_bits, b * G->cmax, cin, row, 1);
+    }
 #if HTPW_SYN_SMLAD
     {
       int16_t *vt16 = (int16_t *)(void *)vt; /* 4-aligned (exportC's layout) */
@@ -485,8 +497,11 @@ HTPW_SYN_FN int32_t htpw_syn_row(const htpw_syn_state_t *st, int32_t o, int8_t *
   }
   else if (G->gains == HTPW_GAINS_GENERATED) g = htpw_linear_row(G->gain, st->h, o);
   else g = 1;
-  /* b. P = U[o, :] S (int64, |P| <= 256 * 127 * (2^23 - 1) < 2^38); each U[o, a] read once */
-  if (r * G->basis_bits <= 25) { /* U[o, :] in one 32-bit window of at most 4 bytes */
+  /* b. P = U[o, :] S (int64, |P| <= 256 * 127 * (2^23 - 1) < 2^38); each U[o, a] read once.
+   * Factor heads: U[o, :] = A_l[o, :] = H_A rows o*r .. o*r + r - 1 (S = I, so P = A_l[o, :]) */
+  if (G->head == HTPW_HEAD_FACTORS) {
+    for (a = 0; a < r; a++) pn[a] = htpw_linear_row(G->core, st->h, o * r + a);
+  } else if (r * G->basis_bits <= 25) { /* U[o, :] in one 32-bit window of at most 4 bytes */
     const int32_t bb = G->basis_bits;
     const uint32_t bit = (uint32_t)(o * r) * (uint32_t)bb, off = bit & 7u, nb = (off + (uint32_t)(r * bb) + 7u) >> 3;
     const uint8_t *q = G->u + (bit >> 3);
