@@ -29,6 +29,7 @@
 import { noGrad, Tensor } from '../core/index.ts';
 import { DepthwiseConv1d } from '../nn/layers.ts';
 import type { TrainConfig, TrainData } from '../nn/trainer.ts';
+import type { DistillConfig } from '../nn/distill.ts';
 import { calibrate, type ActivationRanges, type CalibrateOptions } from '../quant/calibrate.ts';
 import { convertToIntModel } from '../quant/convert.ts';
 import type { IntModel, RoundingMode } from '../quant/int_model.ts';
@@ -127,14 +128,14 @@ export function compressToDeployable(model: HyperModel, calib: Calibration, opts
  * it), `qatFineTune` of src/quant with the generated weights supplied through `weightFor`, then
  * compressToDeployable with the ranges QAT tracked.
  */
-export async function qatCompress(model: HyperModel, data: TrainData, calib: Calibration, opts: CompressOptions & { epochs?: number; lr?: number; batchSize?: number; train?: Partial<TrainConfig> } = {}): Promise<CompressResult> {
+export async function qatCompress(model: HyperModel, data: TrainData, calib: Calibration, opts: CompressOptions & { epochs?: number; lr?: number; batchSize?: number; train?: Partial<TrainConfig>; distill?: DistillConfig } = {}): Promise<CompressResult> {
   const { qatFineTune } = await import('../quant/qat.ts');
   model.setFakeQuant(true);
   try {
     // 'raw': weightFor returns W_l before BN folding (stored gains fake-quantized as Q(g s) / s);
     // QatModel folds s = gamma / sigma (running statistics) and fake-quantizes per channel
     const { ranges } = await qatFineTune(model, data, {
-      epochs: opts.epochs ?? 2, lr: opts.lr ?? 3e-4, spec: model.spec(), quiet: true,
+      epochs: opts.epochs ?? 2, lr: opts.lr ?? 3e-4, spec: model.spec(), quiet: true, distill: opts.distill,
       weightFor: (name: string) => model.weightForLayer(name), generatedWeights: 'raw',
       config: { ...(opts.train ?? {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) },
     });

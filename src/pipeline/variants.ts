@@ -132,6 +132,9 @@ export interface QatStage {
   epochs: number;
   lr: number;
   train?: Partial<TrainConfig>;
+  /** HyperTinyPW and low-rank: fine-tune with the same distillation from the large CNN as their
+   * end-to-end training (default false: QAT on the labels alone) */
+  distill?: boolean;
 }
 
 export interface QuantizeStageOptions {
@@ -225,7 +228,7 @@ export async function trainHyper(ds: Dataset, config: SeparableCnnConfig, runDir
   const distill = o.teacher ? distillationOf(o.teacher, data, o.distill) : undefined;
   const res = await trainHyperModel(model, data, { config: o.train, outDir: runDir, resume: true, quiet: o.quiet, onNote: o.note, extra: { dataset: ds.name }, distill });
   const q = o.qat ?? { epochs: 2, lr: 3e-4 };
-  const { deployable } = await qatCompress(model, data, calibrationOf(ds, o.calibration ?? 512), { epochs: q.epochs, lr: q.lr, train: q.train, name: `${ds.name}-hypertinypw`, meta: { task: ds.name, classes: [...ds.classes] } });
+  const { deployable } = await qatCompress(model, data, calibrationOf(ds, o.calibration ?? 512), { epochs: q.epochs, lr: q.lr, train: q.train, distill: q.distill ? distill : undefined, name: `${ds.name}-hypertinypw`, meta: { task: ds.name, classes: [...ds.classes] } });
   deployable.model.meta = { ...deployable.model.meta, task: ds.name, classes: [...ds.classes] };
   return { deployable, model, curves: curvesOf(res.history), seconds: (Date.now() - t0) / 1000, ...fit };
 }
@@ -248,7 +251,7 @@ export async function trainLowRank(ds: Dataset, config: SeparableCnnConfig, rank
   const distill = o.teacher ? distillationOf(o.teacher, data, o.distill) : undefined;
   const res = await trainHyperModel(model, data, { config: o.train, outDir: runDir, resume: true, quiet: o.quiet, onNote: o.note, extra: { dataset: ds.name }, distill });
   const q = o.qat ?? { epochs: 2, lr: 3e-4 };
-  const { ranges } = await qatFineTune(model, data, { epochs: q.epochs, lr: q.lr, spec: model.spec(), quiet: true, ...(q.train ? { config: q.train } : {}) });
+  const { ranges } = await qatFineTune(model, data, { epochs: q.epochs, lr: q.lr, spec: model.spec(), quiet: true, distill: q.distill ? distill : undefined, ...(q.train ? { config: q.train } : {}) });
   model.eval();
   const { deployable } = compressLowRank(model, calibrationOf(ds, o.calibration ?? 512), { ranges, name: `${ds.name}-pw-lowrank-${rank}`, meta: { task: ds.name, classes: [...ds.classes] } });
   return { deployable, curves: curvesOf(res.history), seconds: (Date.now() - t0) / 1000, ...fit };

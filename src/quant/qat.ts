@@ -36,6 +36,7 @@ import { Tensor, zeros } from '../core/index.ts';
 import type { LayerDescriptor, TraceValue } from '../nn/descriptor.ts';
 import { Dropout, PointwiseConv1d } from '../nn/layers.ts';
 import { Module } from '../nn/module.ts';
+import type { DistillConfig } from '../nn/distill.ts';
 import { train, type TrainConfig, type TrainData, type TrainOptions, type TrainResult } from '../nn/trainer.ts';
 import { ArgumentError } from '../util/errors.ts';
 import { channelAxisOf, foldScaleTensor, foldTensors, fusedGraph, runFused, type DescribedModel, type FusedGraph, type WeightedStep } from './bn_fold.ts';
@@ -285,6 +286,8 @@ export interface QatFineTuneOptions {
   spec?: TrainOptions['spec'];
   /** further trainer settings (workers must stay 1: worker threads rebuild a plain float model) */
   config?: Partial<TrainConfig>;
+  /** knowledge distillation from fixed teacher logits during the fine-tune (nn/distill.ts) */
+  distill?: DistillConfig;
   quiet?: boolean;
   onNote?: (msg: string) => void;
 }
@@ -312,7 +315,7 @@ export async function qatFineTune(model: QatTrainable, data: TrainData, opts: Qa
   }
   const qat = new QatModel(model, { ranges, weightFor: opts.weightFor, generatedWeights: opts.generatedWeights, modules: opts.modules, emaDecay: opts.emaDecay, rounding: opts.rounding });
   const result = await train({
-    spec, model: qat, data, outDir: opts.outDir, quiet: opts.quiet, onNote: opts.onNote,
+    spec, model: qat, data, outDir: opts.outDir, quiet: opts.quiet, onNote: opts.onNote, distill: opts.distill,
     config: { warmupEpochs: 0, ...opts.config, epochs: opts.epochs, lr: opts.lr, workers: 1 },
     extra: { qat: true, note: 'QatModel state: the float model entries plus qatRanges [points, 3]' },
   });

@@ -101,4 +101,27 @@ describe('qatFineTune', () => {
       expect(hist[3], `${rounding}: LSB histogram ${hist}`).toBe(0);
     }
   });
+
+  it('distills from fixed teacher logits: a teacher that always says class 0 pulls the QAT model there', async () => {
+    const count0 = async (distill: boolean) => {
+      const { model, data } = await trainedModel(3);
+      const n = data.shape[0];
+      const teacherLogits = new Float32Array(n * K);
+      for (let i = 0; i < n; i++) teacherLogits[i * K] = 8; // class 0, whatever the label
+      const { qat } = await qatFineTune(model, data, {
+        epochs: 2, lr: 5e-3, quiet: true, config: { batchSize: 32 },
+        distill: distill ? { teacherLogits, numClasses: K, alpha: 1, temperature: 1 } : undefined,
+      });
+      const xs = valX(data);
+      const z = noGrad(() => qat.forward(new Tensor(xs, [data.val.length, L, 1]))).values();
+      let c = 0;
+      for (let i = 0; i < data.val.length; i++) if (z[i * K] >= Math.max(z[i * K + 1], z[i * K + 2])) c++;
+      return { c, n: data.val.length };
+    };
+    const plain = await count0(false);
+    const distilled = await count0(true);
+    // the labels are balanced (a third each): plain QAT keeps about a third on class 0
+    expect(plain.c).toBeLessThan(plain.n / 2);
+    expect(distilled.c).toBeGreaterThan(0.9 * distilled.n);
+  });
 });
