@@ -170,11 +170,14 @@ export function sweepJobs(c: SweepConfig): SweepJob[] {
   const add = (variant: VariantName, seed: number, label: string, config: Record<string, unknown>, plotLabel?: string) =>
     jobs.push({ id: `${c.task}.${variant}${label ? `.${label}` : ''}.s${seed}`, variant, seed, label, config: { ...config, label: plotLabel ?? (label || DEFAULT_LABEL[variant]) } });
   const largeMethods = largeQuantMethods(c);
+  // QAT with distillation is another protocol for the trained compressions: '-kd' keeps their ids apart
+  const kd = c.quantize?.qat?.distill === true ? '-kd' : '';
+  if (kd && !c.hyper?.distill) throw new ArgumentError('sweep', 'quantize.qat.distill needs hyper.distill (the teacher and its alpha / temperature)');
   for (const seed of c.seeds ?? DEFAULT_SWEEP.seeds) {
     if (variants.has('pw-int8')) add('pw-int8', seed, '', {});
     if (variants.has('pw-4bit')) add('pw-4bit', seed, '', { pwBits: 4 });
-    if (variants.has('pw-lowrank')) for (const r of c.lowRank?.ranks ?? DEFAULT_SWEEP.ranks) add('pw-lowrank', seed, `r${r}`, { rank: r });
-    if (variants.has('hypertinypw')) for (const k of c.hyper?.grid ?? DEFAULT_SWEEP.grid) add('hypertinypw', seed, knobLabel(k), { knobs: knobsOf({ knobs: k, base: c.hyper?.base ?? knobBaseOf(c.task) }) });
+    if (variants.has('pw-lowrank')) for (const r of c.lowRank?.ranks ?? DEFAULT_SWEEP.ranks) add('pw-lowrank', seed, `r${r}${kd}`, { rank: r });
+    if (variants.has('hypertinypw')) for (const k of c.hyper?.grid ?? DEFAULT_SWEEP.grid) add('hypertinypw', seed, `${knobLabel(k)}${kd}`, { knobs: knobsOf({ knobs: k, base: c.hyper?.base ?? knobBaseOf(c.task) }) });
     if (variants.has('cnn-matched')) {
       const k = c.hyper?.matched?.knobs ?? (c.hyper?.grid ?? DEFAULT_SWEEP.grid).at(-1)!;
       add('cnn-matched', seed, `match-${knobLabel(k)}`, { matchKnobs: knobsOf({ knobs: k, base: c.hyper?.base ?? knobBaseOf(c.task) }) });

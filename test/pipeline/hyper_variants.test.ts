@@ -37,6 +37,13 @@ describe('variants of the large backbone', () => {
     expect(jobs.length).toBe(3 * (1 + 1 + 3 + 1));
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
     expect(jobs.filter((j) => j.variant === 'cnn-matched').map((j) => j.id)).toEqual([0, 1, 2].map((s) => `mitbih-aami.cnn-matched.match-dz4-dh8-r4.s${s}`));
+    // QAT with distillation: the trained compressions get '-kd' ids, the rest keep theirs; it needs the teacher
+    const c = config('x');
+    const kd = sweepJobs({ ...c, quantize: { ...c.quantize, qat: { epochs: 1, lr: 3e-4, distill: true } } }).map((j) => j.id);
+    expect(kd).toContain('mitbih-aami.pw-lowrank.r2-kd.s0');
+    expect(kd).toContain('mitbih-aami.hypertinypw.dz4-dh8-r4-perlayer-kd.s0');
+    expect(kd).toContain('mitbih-aami.pw-4bit.s0');
+    expect(() => sweepJobs({ ...c, quantize: { qat: { epochs: 1, lr: 3e-4, distill: true } }, hyper: { ...c.hyper, distill: undefined } })).toThrow(/needs hyper.distill/);
   });
 
   it('matchWidth picks the width multiplier whose INT8 flash is closest to the target', () => {
