@@ -64,12 +64,6 @@ export function fakeQuantTensor(x: Tensor, bits: number): Tensor {
   });
 }
 
-/** The output scale of an MLP head whose calibrated max |output| is m and whose clamp is qmax
- * (stored.ts quantizeLinear): fround(m / qmax), 1 when m = 0. */
-export function outputScale(m: number, qmax: number): number {
-  return m === 0 ? 1 : Math.fround(m / qmax);
-}
-
 /** Outputs quantized with a given scale: clamp(round_half_away(x / s), +-qmax) * s (STE). */
 export function fakeQuantScaled(x: Tensor, scale: number, qmax: number): Tensor {
   return ste('fq_scaled', x, (v) => Float32Array.from(v, (y) => Math.max(-qmax, Math.min(qmax, roundHalfAway(y / scale))) * scale));

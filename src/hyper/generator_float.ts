@@ -34,9 +34,9 @@ import { Module } from '../nn/module.ts';
 import type { LayerDescriptor, TraceValue } from '../nn/descriptor.ts';
 import { ArgumentError } from '../util/errors.ts';
 import { checkConfig, coreOutputs, factorOutputs, generatorCount, generatorOf, instanceCMax, type GeneratorConfig } from './config.ts';
-import { fakeQuantGains, fakeQuantKernel, fakeQuantRows, fakeQuantScaled, fakeQuantTensor, outputScale } from './fake_quant_generated.ts';
+import { fakeQuantGains, fakeQuantKernel, fakeQuantRows, fakeQuantScaled, fakeQuantTensor } from './fake_quant_generated.ts';
 import { FACTOR_MAX, HEADS } from './heads.ts';
-import type { FloatGeneratorInstance, FloatGeneratorParams } from './stored.ts';
+import { mlpOutputScale, type FloatGeneratorInstance, type FloatGeneratorParams } from './stored.ts';
 
 /** One generator instance: trunk, heads and bases. */
 export class GeneratorInstanceModule extends Module {
@@ -208,7 +208,7 @@ export class FloatGenerator extends Module {
         for (const v of this.head(inst.core, h, true).values()) ma = Math.max(ma, Math.abs(v));
         for (const v of this.head(inst.factorB!, h, true).values()) mb = Math.max(mb, Math.abs(v));
       });
-      return { a: outputScale(ma, FACTOR_MAX), b: outputScale(mb, FACTOR_MAX) };
+      return { a: mlpOutputScale(ma, FACTOR_MAX), b: mlpOutputScale(mb, FACTOR_MAX) };
     });
   }
 

@@ -199,6 +199,12 @@ function quantizeRows(w: Float32Array, out: number, inF: number, bits: number): 
   return { q, scales };
 }
 
+/** The output scale of an MLP layer whose calibrated max |output| is m and whose clamp is
+ * limit: fround(m / limit), 1 when m = 0 (also the factor heads' fake quantization, generator_float.ts). */
+export function mlpOutputScale(m: number, limit: number): number {
+  return m === 0 ? 1 : Math.fround(m / limit);
+}
+
 /**
  * Quantize one MLP layer given its input scale and the float inputs it sees (one vector per
  * served layer); returns the IntLinear and the float outputs (for the next layer's calibration).
@@ -213,7 +219,7 @@ function quantizeLinear(name: string, f: FloatLinear, inF: number, out: number, 
   const limit = kind === 'relu' ? HIDDEN_MAX : headMax;
   let m = 0;
   for (const y of outputs) m = Math.max(m, maxAbs(y));
-  const outputScale = m === 0 ? 1 : Math.fround(m / limit);
+  const outputScale = mlpOutputScale(m, limit);
   const bias = new Int32Array(out);
   const multiplier = new Int32Array(out);
   const shift = new Int32Array(out);
